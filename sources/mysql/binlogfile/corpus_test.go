@@ -1,0 +1,237 @@
+package binlogfile
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// corpusDir returns the shared binlog corpus (../shared/corpus/binlog next to
+// the repository). It skips the test when the corpus is missing, except under
+// CI=true, where a missing corpus is a failure.
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := wd
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			t.Fatalf("no go.mod above %s", wd)
+		}
+		root = parent
+	}
+	dir := filepath.Join(root, "..", "shared", "corpus", "binlog")
+	if _, err := os.Stat(filepath.Join(dir, "SOURCES.md")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("binlog corpus missing: %v", err)
+		}
+		t.Skipf("binlog corpus missing: %v", err)
+	}
+	return dir
+}
+
+// sideFile reports whether a corpus file is documentation or expected output
+// rather than a binlog.
+func sideFile(name string) bool {
+	for _, ext := range []string{".txt", ".sql", ".json", ".py", ".md"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+var sourcesRow = regexp.MustCompile("(?m)^\\| `([^`]+)` \\|")
+
+// corpusFiles lists the corpus binlogs (relative paths): files that start
+// with a binlog magic or that SOURCES.md lists in its summary table.
+func corpusFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	listed := map[string]bool{}
+	src, err := os.ReadFile(filepath.Join(dir, "SOURCES.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range sourcesRow.FindAllStringSubmatch(string(src), -1) {
+		listed[m[1]] = true
+	}
+	var files []string
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || sideFile(p) {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if listed[rel] {
+			files = append(files, rel)
+			return nil
+		}
+		head := make([]byte, 4)
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		n, _ := io.ReadFull(f, head)
+		f.Close()
+		if n == 4 && (bytes.Equal(head, magic[:]) || bytes.Equal(head, encryptedMagic[:])) {
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	if len(files) < 100 {
+		t.Fatalf("found only %d corpus binlogs in %s", len(files), dir)
+	}
+	return files
+}
+
+// expectReject reads EXPECT-REJECT.txt: files that must fail, and files that
+// may either fail or decode (listed in comments after "Either").
+func expectReject(t testing.TB, dir string) (must, may map[string]bool) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "EXPECT-REJECT.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	must, may = map[string]bool{}, map[string]bool{}
+	optional := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			c := strings.TrimSpace(strings.TrimPrefix(line, "#"))
+			if strings.HasPrefix(c, "Either") {
+				optional = true
+				continue
+			}
+			if optional && c != "" {
+				may[strings.Fields(c)[0]] = true
+			}
+			continue
+		}
+		must[line] = true
+	}
+	if len(must) == 0 {
+		t.Fatal("EXPECT-REJECT.txt lists no files")
+	}
+	return must, may
+}
+
+// readAll reads every event of a file and returns the event count.
+func readAll(path string, opts ...Option) (int, error) {
+	r := Open(path, opts...)
+	defer r.Close()
+	n := 0
+	for {
+		_, err := r.Next()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	dir := corpusDir(t)
+	must, may := expectReject(t, dir)
+	files := corpusFiles(t, dir)
+	for rel := range must {
+		if !contains(files, rel) {
+			t.Errorf("EXPECT-REJECT.txt lists %s, which is not among the corpus binlogs", rel)
+		}
+	}
+	for _, rel := range files {
+		t.Run(rel, func(t *testing.T) {
+			path := filepath.Join(dir, filepath.FromSlash(rel))
+			n, err := readAll(path)
+			switch {
+			case may[rel]:
+				t.Logf("optional reject: %d events, err=%v", n, err)
+			case must[rel]:
+				if err == nil {
+					t.Fatalf("read %d events without error; the file must be rejected", n)
+				}
+				msg := err.Error()
+				if !strings.Contains(msg, path) {
+					t.Errorf("error does not name the file %s: %v", path, err)
+				}
+				if !regexp.MustCompile(`:\d+: `).MatchString(msg) {
+					t.Errorf("error does not name an offset: %v", err)
+				}
+				t.Logf("rejected as expected: %v", err)
+			default:
+				if err != nil {
+					t.Fatalf("after %d events: %v", n, err)
+				}
+				if n == 0 {
+					t.Fatal("no events")
+				}
+			}
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCorpusRejectReasons checks that each rejected file fails for the
+// right reason.
+func TestCorpusRejectReasons(t *testing.T) {
+	dir := corpusDir(t)
+	cases := []struct {
+		rel  string
+		want error  // errors.Is target, or nil
+		msg  string // substring of the message
+	}{
+		{"mysql-server-8.0.43-snapshot/encrypted/rpl_nogtid_encryption_master-bin.000002", ErrEncrypted, ":0: binlog is encrypted"},
+		{"mysql-server-8.0.43-snapshot/binlog_no_fd_event.000001", ErrNoFormat, ":4: decode TYPE_48: no FORMAT_DESCRIPTION event"},
+		{"rust_mysql_common/binlog_truncated_event.000001", io.ErrUnexpectedEOF, ":4: decode FORMAT_DESCRIPTION: event at offset 4 is incomplete (only 10 of the 13 header bytes are present): file truncated or still being written"},
+		{"mariadb-server-10.4-snapshot/bug11747416_32228_binlog.000001", io.ErrUnexpectedEOF, "decode WRITE_ROWS_V1: event at offset"},
+	}
+	for _, c := range cases {
+		t.Run(c.rel, func(t *testing.T) {
+			_, err := readAll(filepath.Join(dir, filepath.FromSlash(c.rel)))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if c.want != nil && !errors.Is(err, c.want) {
+				t.Errorf("error %v does not wrap %v", err, c.want)
+			}
+			if !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("error %q does not contain %q", err, c.msg)
+			}
+		})
+	}
+}
