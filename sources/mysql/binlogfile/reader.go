@@ -434,9 +434,7 @@ func (r *Reader) readEvent() (*Event, error) {
 		var de *binlog.DecodeError
 		if errors.As(err, &de) {
 			de.File, de.Pos = r.name, pos
-			if r.seeked {
-				de.Err = fmt.Errorf("%w (is start position %d the start of an event?)", de.Err, pos)
-			}
+			de.Err = r.hint(de.Err, pos)
 			return nil, err
 		}
 		return nil, r.bad(pos, t, err)
@@ -519,11 +517,21 @@ func (r *Reader) restat() {
 func (r *Reader) incomplete(pos int64, t binlog.EventType, typeKnown bool, detail string) error {
 	err := fmt.Errorf("event at offset %d is incomplete (%s): file truncated or still being written: %w", pos, detail, io.ErrUnexpectedEOF)
 	if !typeKnown {
+		err = r.hint(err, pos)
 		return fmt.Errorf("binlog %s:%d: %w", r.name, pos, err)
 	}
 	return r.bad(pos, t, err)
 }
 
 func (r *Reader) bad(pos int64, t binlog.EventType, err error) error {
-	return &binlog.DecodeError{File: r.name, Pos: pos, Type: t, Err: err}
+	return &binlog.DecodeError{File: r.name, Pos: pos, Type: t, Err: r.hint(err, pos)}
+}
+
+// hint adds the likely cause to an error in the first event after a start
+// position: a position that is not the start of an event.
+func (r *Reader) hint(err error, pos int64) error {
+	if r.seeked && pos == r.cfg.start {
+		return fmt.Errorf("%w (is start position %d the start of an event?)", err, pos)
+	}
+	return err
 }

@@ -1,0 +1,200 @@
+package binlogdump
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
+)
+
+// appendString appends s as a JSON string, escaped as encoding/json does
+// (without its HTML escaping): invalid UTF-8 becomes U+FFFD.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				const hexDigits = "0123456789abcdef"
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but break JavaScript; escape
+		// them as encoding/json does.
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\u202`...)
+			dst = append(dst, "89"[r&1])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// envelopeKeys are the members the dump writes itself; a body member with
+// one of these names is written as "body_<name>".
+var envelopeKeys = [...]string{"file", "pos", "in_payload", "type", "header", "table", "rows", "type_code"}
+
+func isEnvelopeKey(k string) bool {
+	for _, e := range envelopeKeys {
+		if k == e {
+			return true
+		}
+	}
+	return false
+}
+
+// appendEnvelope appends the opening of an event's line: file, pos,
+// in_payload, type and header. The caller appends more members and the
+// closing brace.
+func appendEnvelope(dst []byte, ev *binlogfile.Event) []byte {
+	dst = append(dst, `{"file":`...)
+	dst = appendString(dst, ev.File)
+	dst = append(dst, `,"pos":`...)
+	dst = strconv.AppendInt(dst, ev.Pos, 10)
+	if ev.InPayload {
+		dst = append(dst, `,"in_payload":true`...)
+	}
+	dst = append(dst, `,"type":`...)
+	dst = appendString(dst, ev.Header.Type.String())
+	h := &ev.Header
+	dst = append(dst, `,"header":{"timestamp":`...)
+	dst = strconv.AppendUint(dst, uint64(h.Timestamp), 10)
+	dst = append(dst, `,"server_id":`...)
+	dst = strconv.AppendUint(dst, uint64(h.ServerID), 10)
+	dst = append(dst, `,"log_pos":`...)
+	dst = strconv.AppendUint(dst, uint64(h.LogPos), 10)
+	dst = append(dst, `,"flags":`...)
+	dst = strconv.AppendUint(dst, uint64(h.Flags), 10)
+	if len(h.Extra) > 0 {
+		dst = append(dst, `,"extra":"`...)
+		dst = hex.AppendEncode(dst, h.Extra)
+		dst = append(dst, '"')
+	}
+	return append(dst, '}')
+}
+
+// appendFormat writes the members of a FORMAT_DESCRIPTION or
+// START_EVENT_V3 body.
+func appendFormat(dst []byte, f *binlog.Format) []byte {
+	dst = append(dst, `,"binlog_version":`...)
+	dst = strconv.AppendUint(dst, uint64(f.BinlogVersion), 10)
+	dst = append(dst, `,"server_version":`...)
+	dst = appendString(dst, f.ServerVersion)
+	dst = append(dst, `,"flavor":`...)
+	dst = appendString(dst, f.Flavor.String())
+	dst = append(dst, `,"create_timestamp":`...)
+	dst = strconv.AppendUint(dst, uint64(f.CreateTimestamp), 10)
+	dst = append(dst, `,"header_length":`...)
+	dst = strconv.AppendInt(dst, int64(f.HeaderLength), 10)
+	dst = append(dst, `,"post_header_lengths":[`...)
+	for i, n := range f.PostHeaderLengths {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = strconv.AppendUint(dst, uint64(n), 10)
+	}
+	dst = append(dst, `],"checksum":`...)
+	return appendString(dst, f.Checksum.String())
+}
+
+// appendRaw writes the members of an event the decoder does not know.
+func appendRaw(dst []byte, t binlog.EventType, data []byte) []byte {
+	dst = append(dst, `,"type_code":`...)
+	dst = strconv.AppendUint(dst, uint64(t), 10)
+	dst = append(dst, `,"data":"`...)
+	dst = base64.StdEncoding.AppendEncode(dst, data)
+	return append(dst, '"')
+}
+
+// bodyEncoder marshals event bodies with encoding/json, without the HTML
+// escaping of <, > and & that would make SQL text hard to read.
+type bodyEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newBodyEncoder() *bodyEncoder {
+	e := &bodyEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}
+
+// appendBody marshals a body with encoding/json and splices its members
+// into the line (after a comma). A body that is not a JSON object is written
+// as "body". Members named like an envelope key are renamed "body_<name>".
+func (e *bodyEncoder) appendBody(dst []byte, body any) ([]byte, error) {
+	e.buf.Reset()
+	if err := e.enc.Encode(body); err != nil {
+		return dst, fmt.Errorf("encode %T as JSON: %w", body, err)
+	}
+	b := bytes.TrimRight(e.buf.Bytes(), "\n")
+	if len(b) == 0 || b[0] != '{' {
+		dst = append(dst, `,"body":`...)
+		return append(dst, b...), nil
+	}
+	if bytes.Equal(b, []byte("{}")) {
+		return dst, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil { // '{'
+		return dst, err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return dst, err
+		}
+		key, _ := tok.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return dst, err
+		}
+		if isEnvelopeKey(key) {
+			key = "body_" + key
+		}
+		dst = append(dst, ',')
+		dst = appendString(dst, key)
+		dst = append(dst, ':')
+		dst = append(dst, val...)
+	}
+	return dst, nil
+}
