@@ -1,0 +1,64 @@
+# Syncer developer commands. See docs/testing.md.
+#
+#   make build        bin/syncer
+#   make test         gofmt, go vet, all tests (real servers), fuzz smoke
+#   make fuzz         every fuzz target for FUZZTIME (default 60s)
+#   make bench-data   generate a >=1M-row binlog into .bench/
+#   make bench        decoder benchmarks (BENCH_BINLOG_DIR=.bench)
+#   make demo         private MariaDB + workload + `syncer binlog dump`
+#   make lint         gofmt + go vet (+ staticcheck when installed)
+
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+
+GO ?= go
+FUZZTIME ?= 60s
+# Per-target time of the fuzz smoke run by `make test`.
+FUZZSMOKE ?= 5s
+TESTTIMEOUT ?= 20m
+BENCH_DIR ?= $(CURDIR)/.bench
+
+.PHONY: all build test fmt-check vet unit fuzz-smoke fuzz bench bench-data demo lint clean
+
+all: build
+
+build:
+	@mkdir -p bin
+	@printf '*\n' > bin/.gitignore
+	$(GO) build -o bin/syncer ./cmd/syncer
+
+fmt-check:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then \
+		echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 -timeout $(TESTTIMEOUT) ./...
+
+fuzz-smoke:
+	FUZZTIME=$(FUZZSMOKE) GO=$(GO) scripts/fuzz.sh
+
+test: fmt-check vet unit fuzz-smoke
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
+
+bench-data:
+	$(GO) run ./scripts/genbench -out $(BENCH_DIR)
+
+bench:
+	@if ! ls $(BENCH_DIR)/*.0* >/dev/null 2>&1; then \
+		echo "bench: warning: no binlog in $(BENCH_DIR); run 'make bench-data' first (benchmarks that need it will skip)"; fi
+	BENCH_BINLOG_DIR=$(BENCH_DIR) $(GO) test -run='^$$' -bench=. -benchmem ./sources/mysql/...
+
+demo: build
+	$(GO) run ./test/harness/cmd/demo -syncer bin/syncer
+
+lint: fmt-check vet
+	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
+	else echo "lint: staticcheck not installed; ran gofmt and go vet only"; fi
+
+clean:
+	rm -rf bin

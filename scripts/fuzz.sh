@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target in the module for FUZZTIME each (default 60s).
+#   scripts/fuzz.sh [PACKAGES...]     default ./...
+# Targets are discovered with `go test -list '^Fuzz'` per package. A failure
+# leaves its input under the package's testdata/fuzz/<Target>/ (commit it:
+# it becomes a regression test) and makes the script exit non-zero after
+# running the remaining targets.
+set -euo pipefail
+
+fuzztime="${FUZZTIME:-60s}"
+go="${GO:-go}"
+pkgs=("$@")
+if [ ${#pkgs[@]} -eq 0 ]; then
+	pkgs=(./...)
+fi
+
+if ! list=$("$go" test -list '^Fuzz' "${pkgs[@]}" 2>&1); then
+	echo "$list" >&2
+	echo "fuzz: listing fuzz targets failed" >&2
+	exit 1
+fi
+# Output: the names of a package's matching tests, then "ok <pkg> <time>".
+targets=$(awk '
+	/^Fuzz/ { names = names " " $1; next }
+	/^ok[ \t]/ { if (names != "") print $2 names; names = "" }
+' <<<"$list")
+
+if [ -z "$targets" ]; then
+	echo "fuzz: no fuzz targets found in ${pkgs[*]}"
+	exit 0
+fi
+
+failed=()
+count=0
+while read -r pkg names; do
+	for name in $names; do
+		count=$((count + 1))
+		echo "fuzz: $pkg $name for $fuzztime"
+		if ! "$go" test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "$pkg"; then
+			failed+=("$pkg $name")
+		fi
+	done
+done <<<"$targets"
+
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "fuzz: ${#failed[@]} of $count targets failed:" >&2
+	printf '  %s\n' "${failed[@]}" >&2
+	exit 1
+fi
+echo "fuzz: $count targets passed"
