@@ -1,14 +1,24 @@
 package binlog
 
-// PLACEHOLDER owned by the rows/table-map helper: replace this whole file.
-
-// TableMapEvent is TABLE_MAP (type 19).
-type TableMapEvent struct {
-	TableID uint64
-}
-
-func (e *TableMapEvent) decode(d *Decoder, h *Header, data []byte) error { return nil }
-
+// decoderScratch is per-decoder reusable memory for the rows family. Row
+// values are decoded by a RowIterator, which owns its own scratch space so
+// that iterators over different events never share bytes; the decoder
+// itself needs none today.
 type decoderScratch struct{}
 
-func newRowsFamilyBody(t EventType) EventBody { return nil }
+// newRowsFamilyBody returns an empty body for TABLE_MAP and every rows
+// event type, or nil for other types.
+func newRowsFamilyBody(t EventType) EventBody {
+	switch t {
+	case TableMapEventType:
+		return &TableMapEvent{}
+	case PreGAWriteRowsEventType, PreGAUpdateRowsEventType, PreGADeleteRowsEventType,
+		WriteRowsEventV1Type, UpdateRowsEventV1Type, DeleteRowsEventV1Type,
+		WriteRowsEventV2Type, UpdateRowsEventV2Type, DeleteRowsEventV2Type,
+		PartialUpdateRowsEventType,
+		MariaWriteRowsCompressedV1Type, MariaUpdateRowsCompressedV1Type, MariaDeleteRowsCompressedV1Type,
+		MariaWriteRowsCompressedType, MariaUpdateRowsCompressedType, MariaDeleteRowsCompressedType:
+		return &RowsEvent{}
+	}
+	return nil
+}
