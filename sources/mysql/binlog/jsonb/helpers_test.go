@@ -187,6 +187,7 @@ func encodeDecimal(s string, prec, scale int) []byte {
 	ip, fp, _ := strings.Cut(s, ".")
 	fp += strings.Repeat("0", scale-len(fp))
 	intg := prec - scale
+	ip = strings.TrimLeft(ip, "0")
 	ip = strings.Repeat("0", intg-len(ip)) + ip
 	var out []byte
 	appendGroup := func(digits string) {
