@@ -71,8 +71,10 @@ func (e *TransactionPayloadEvent) decode(d *Decoder, h *Header, data []byte) err
 	if d.inPayload {
 		return errors.New("TRANSACTION_PAYLOAD nested inside another TRANSACTION_PAYLOAD")
 	}
+	// The fields start right after the common header: the server ignores
+	// the post-header length the FORMAT_DESCRIPTION lists for this type
+	// (MySQL 8.0 lists 40, the maximum size of the fields).
 	c := newCursor(data)
-	c.skip(d.Format().PostHeaderLen(TransactionPayloadEventType, 0), "post-header")
 	haveSize, haveCompression, haveUncompressed := false, false, false
 	for {
 		fieldPos := c.pos
