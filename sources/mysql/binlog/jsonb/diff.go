@@ -225,8 +225,9 @@ func (l pathLeg) position(n int) (int, bool) {
 // parsePath parses a MySQL JSON path (sql-common/json_path.cc) made only of
 // member and array-cell legs, appending the legs to legs. Blanks (space,
 // \t \n \v \f \r) are allowed where MySQL allows them. Unquoted member names
-// end at a blank, '.', '[' or '*' and may hold JSON escapes; MySQL also
-// requires them to be ECMAScript identifiers, which is not checked here.
+// end at a blank, '.', '[' or '*' and may hold JSON escapes; they must be
+// ECMAScript identifiers, which is checked for ASCII characters only (see
+// badIdentifier).
 func parsePath(p []byte, legs []pathLeg) ([]pathLeg, error) {
 	i := skipBlanks(p, 0)
 	if i >= len(p) || p[i] != '$' {
@@ -272,8 +273,8 @@ func parsePath(p []byte, legs []pathLeg) ([]pathLeg, error) {
 					e := err.(*Error)
 					return legs, corrupt(i+e.Offset, "json path: "+e.What)
 				}
-				if len(name) == 0 {
-					return legs, corrupt(i, "json path: empty member name")
+				if j := badIdentifier(name); j >= 0 {
+					return legs, corrupt(i, "json path: unquoted member name "+strconv.Quote(string(name))+" is not an identifier")
 				}
 				i = end
 			}
@@ -322,6 +323,27 @@ func parsePath(p []byte, legs []pathLeg) ([]pathLeg, error) {
 		return legs, corrupt(0, "json path: a diff cannot change the whole document ('$')")
 	}
 	return legs, nil
+}
+
+// badIdentifier returns the index of the first byte that keeps name from
+// being an ECMAScript identifier, or -1. Only ASCII is checked: letters,
+// '$' and '_' anywhere, digits after the first character. Every non-ASCII
+// byte is accepted, because MySQL's own test (my_isalpha on the low byte
+// of the code point, plus combining marks and connector punctuation) is
+// not worth reproducing for names MySQL never writes unquoted anyway.
+func badIdentifier(name []byte) int {
+	if len(name) == 0 {
+		return 0
+	}
+	for i, c := range name {
+		switch {
+		case c >= 0x80, c == '$', c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return i
+		}
+	}
+	return -1
 }
 
 func isBlank(c byte) bool {
