@@ -413,18 +413,17 @@ func (r *Reader) readEvent() (*Event, error) {
 	// Events whose contents the decoder keeps after Decode returns (the
 	// format's post-header lengths, table maps that later rows events use)
 	// get a buffer of their own; every other event reuses r.buf.
-	var buf []byte
-	if keepsRaw(t) {
-		buf = make([]byte, size)
-		copy(buf, r.hdr[:])
-		if _, err := io.ReadFull(r.br, buf[len(r.hdr):]); err != nil {
-			return nil, r.readErr(pos, t, size, err)
-		}
-	} else {
-		buf, err = r.readInto(pos, t, size)
-		if err != nil {
-			return nil, err
-		}
+	keep := keepsRaw(t)
+	var reuse []byte
+	if !keep {
+		reuse = r.buf
+	}
+	buf, err := r.readInto(reuse, pos, t, size)
+	if err != nil {
+		return nil, err
+	}
+	if !keep {
+		r.buf = buf
 	}
 	r.pos = pos + size
 	r.bytesRead += size
@@ -462,17 +461,17 @@ func keepsRaw(t binlog.EventType) bool {
 	return false
 }
 
-// readInto reads the event at pos (header prefix already in r.hdr) into the
-// reusable buffer. When the file size is unknown, the buffer grows as data
-// actually arrives, so a corrupt size field cannot force a large
-// allocation.
-func (r *Reader) readInto(pos int64, t binlog.EventType, size int64) ([]byte, error) {
+// readInto reads the event at pos (header prefix already in r.hdr) into buf,
+// growing it as needed, and returns the event's bytes. When the file size is
+// unknown, the buffer grows as data actually arrives, so a corrupt size field
+// cannot force a large allocation.
+func (r *Reader) readInto(buf []byte, pos int64, t binlog.EventType, size int64) ([]byte, error) {
 	n := int(size)
-	if r.size >= 0 || n <= cap(r.buf) {
-		if n > cap(r.buf) {
-			r.buf = make([]byte, n, n+n/4)
+	if r.size >= 0 || n <= cap(buf) {
+		if n > cap(buf) {
+			buf = make([]byte, n, n+n/4)
 		}
-		buf := r.buf[:n]
+		buf = buf[:n]
 		copy(buf, r.hdr[:])
 		if _, err := io.ReadFull(r.br, buf[len(r.hdr):]); err != nil {
 			return nil, r.readErr(pos, t, size, err)
@@ -480,7 +479,7 @@ func (r *Reader) readInto(pos int64, t binlog.EventType, size int64) ([]byte, er
 		return buf, nil
 	}
 	const chunk = 1 << 20
-	buf := append(r.buf[:0], r.hdr[:]...)
+	buf = append(buf[:0], r.hdr[:]...)
 	for len(buf) < n {
 		want := n - len(buf)
 		if want > chunk {
@@ -491,7 +490,6 @@ func (r *Reader) readInto(pos int64, t binlog.EventType, size int64) ([]byte, er
 			return nil, r.readErr(pos, t, size, err)
 		}
 	}
-	r.buf = buf
 	return buf, nil
 }
 

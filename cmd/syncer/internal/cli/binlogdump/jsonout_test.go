@@ -1,0 +1,101 @@
+package binlogdump
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
+
+// stdString is what encoding/json writes for s without HTML escaping.
+func stdString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"b\`, "nl\n cr\r tab\t", "\x00\x01\x1f\x7f", "<a&b>", "héllo €", "bad\xffutf8\xc3", "\u2028\u2029", "日本語"} {
+		got := string(appendString(nil, s))
+		if want := stdString(s); got != want {
+			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add("a\"b\\c\n\xff\u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := appendString(nil, s)
+		if want := stdString(s); string(got) != want {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		}
+		if !utf8.Valid(got) {
+			t.Fatalf("invalid UTF-8 output %q", got)
+		}
+	})
+}
+
+func TestAppendBody(t *testing.T) {
+	type body struct {
+		Type  string `json:"type"`
+		Query string `json:"query"`
+		N     uint64 `json:"n"`
+		Skip  []byte `json:"-"`
+	}
+	e := newBodyEncoder()
+	got, err := e.appendBody([]byte(`{"x":1`), &body{Type: "INSERT_ID", Query: "a < b && c", N: 18446744073709551615})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"x":1,"body_type":"INSERT_ID","query":"a < b && c","n":18446744073709551615`
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	got, _ = e.appendBody(nil, struct{}{})
+	if len(got) != 0 {
+		t.Errorf("empty body wrote %q", got)
+	}
+	got, _ = e.appendBody(nil, []int{1})
+	if string(got) != `,"body":[1]` {
+		t.Errorf("non-object body wrote %q", got)
+	}
+}
+
+func TestTablePattern(t *testing.T) {
+	ps, err := parseTables("shop.orders, db2.* ,*.users,s?.t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	match := func(schema, table string) bool {
+		for _, p := range ps {
+			if p.Match(schema, table) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		schema, table string
+		want          bool
+	}{
+		{"shop", "orders", true}, {"shop", "order", false}, {"Shop", "orders", false},
+		{"db2", "anything", true}, {"other", "users", true}, {"s1", "t", true}, {"s12", "t", false},
+	} {
+		if got := match(c.schema, c.table); got != c.want {
+			t.Errorf("%s.%s: %v, want %v", c.schema, c.table, got, c.want)
+		}
+	}
+}
+
+func TestParseArgsInterspersed(t *testing.T) {
+	o, err := ParseArgs([]string{"a", "--stats", "b", "--start-position=8", "--", "--c"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Stats || o.StartPosition != 8 || len(o.Files) != 3 || o.Files[0] != "a" || o.Files[1] != "b" || o.Files[2] != "--c" {
+		t.Fatalf("%+v", o)
+	}
+}
