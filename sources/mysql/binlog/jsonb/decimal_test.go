@@ -24,8 +24,8 @@ func TestAppendDecimalKnownVectors(t *testing.T) {
 		{"807b01c8", 6, 3, "123.456"},
 		// ... and DECIMAL(11,2) 9.00.
 		{"8000000900", 11, 2, "9.00"},
-		// MySqlCdc/mysql-bin.000001, DecimalColumn decimal(65,10), at
-		// offset 70 of each WRITE_ROWS event body.
+		// MySqlCdc/mysql-bin.000001, DecimalColumn decimal(65,10), 51
+		// bytes after the header of each WRITE_ROWS event.
 		{"810dfb38d206b08be521c85c130010f89f13ef3bf427cd7f493b0237d702", 65, 10,
 			"1234567890112233445566778899001112223334445556667778889.9900011112"},
 	}
