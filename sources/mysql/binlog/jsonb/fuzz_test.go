@@ -1,0 +1,126 @@
+package jsonb
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+func seedDocs() [][]byte {
+	return [][]byte{
+		nil,
+		encode(nil, false),
+		encode("str\n\"", false),
+		encode(1.5e-7, false),
+		encode(obj{{"a", int64(1)}, {"bb", arr{uint64(1 << 40), -2.5, "x", true}}}, false),
+		encode(obj{{"a", int64(-100000)}, {"n", obj{{"k", arr{}}}}}, true),
+		encode(arr{opaque{typeNewDecimal, append([]byte{10, 2}, encodeDecimal("-12.34", 10, 2)...)}}, false),
+		encode(arr{opaque{typeTime, packTime(true, 100, 1, 2, 3)}, opaque{typeDatetime, packDatetime(2020, 2, 29, 1, 2, 3, 4)}}, true),
+		encode(opaque{15, []byte("xyz")}, false),
+	}
+}
+
+// FuzzAppendJSON: never panics; successful output is valid JSON that the
+// diff applier's text parser reads and prints back unchanged.
+func FuzzAppendJSON(f *testing.F) {
+	for _, d := range seedDocs() {
+		f.Add(d)
+	}
+	f.Fuzz(func(t *testing.T, bin []byte) {
+		out, err := AppendJSON([]byte("pfx"), bin)
+		if string(out[:3]) != "pfx" {
+			t.Fatal("dst prefix clobbered")
+		}
+		if err != nil {
+			if len(out) != 3 {
+				t.Fatal("dst grown on error")
+			}
+			return
+		}
+		js := out[3:]
+		if !json.Valid(js) {
+			t.Fatalf("invalid JSON %q from %x", js, bin)
+		}
+		again, err := ApplyDiffs(js, nil)
+		if err != nil || !bytes.Equal(again, js) {
+			t.Fatalf("text round trip: %q -> %q, %v", js, again, err)
+		}
+	})
+}
+
+// FuzzParseDiffs: never panics; accepted diffs have parseable paths and
+// values that alias the input.
+func FuzzParseDiffs(f *testing.F) {
+	f.Add(mustHex(f, "0005242e61676503051a00"))
+	f.Add(encodeDiffs(
+		Diff{DiffInsert, `$.a[last-1]."b c"`, encode(arr{int64(1)}, false)},
+		Diff{DiffRemove, "$[0]", nil},
+	))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		diffs, err := ParseDiffs(b)
+		if err != nil {
+			return
+		}
+		total := 0
+		for _, d := range diffs {
+			if _, err := parsePath([]byte(d.Path), nil); err != nil {
+				t.Fatalf("accepted path %q does not parse: %v", d.Path, err)
+			}
+			if (d.Value == nil) != (d.Op == DiffRemove) {
+				t.Fatalf("value presence wrong for %v", d.Op)
+			}
+			total += 1 + len(d.Path) + len(d.Value)
+		}
+		if total > len(b) {
+			t.Fatalf("diffs cover %d bytes of %d", total, len(b))
+		}
+	})
+}
+
+// FuzzApplyDiffs: never panics; a successful result is valid JSON.
+func FuzzApplyDiffs(f *testing.F) {
+	f.Add([]byte(`{"a":1,"b":[1,2]}`), mustHex(f, "0005242e61676503051a00"))
+	f.Add([]byte(`{"age":1}`), mustHex(f, "0005242e61676503051a00"))
+	f.Add([]byte(`[1,[2,{"x":null}]]`), encodeDiffs(
+		Diff{DiffInsert, "$[1][0]", encode("s", false)},
+		Diff{DiffReplace, "$[1][last].x", encode(obj{{"k", 2.5}}, true)},
+		Diff{DiffRemove, "$[0]", nil},
+	))
+	f.Fuzz(func(t *testing.T, doc, vec []byte) {
+		diffs, err := ParseDiffs(vec)
+		if err != nil {
+			return
+		}
+		out, err := ApplyDiffs(doc, diffs)
+		if err != nil {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("invalid JSON %q", out)
+		}
+	})
+}
+
+// FuzzAppendDecimal: never panics; a decoded value re-encodes to exactly
+// the bytes it was read from (so no two encodings print the same text).
+func FuzzAppendDecimal(f *testing.F) {
+	f.Add(mustHex(f, "810dfb38d204d2"), 14, 4)
+	f.Add(mustHex(f, "7ef204c72dfb2d"), 14, 4)
+	f.Add(encodeDecimal("-"+"9", 1, 0), 1, 0)
+	f.Add(make([]byte, 30), 65, 30)
+	f.Fuzz(func(t *testing.T, bin []byte, prec, scale int) {
+		out, n, err := AppendDecimal(nil, bin, prec, scale)
+		if err != nil {
+			return
+		}
+		if n != DecimalBinarySize(prec, scale) || n > len(bin) {
+			t.Fatalf("consumed %d of %d, size %d", n, len(bin), DecimalBinarySize(prec, scale))
+		}
+		if prec == 0 {
+			return
+		}
+		if re := encodeDecimal(string(out), prec, scale); !bytes.Equal(re, bin[:n]) {
+			t.Fatalf("%x DECIMAL(%d,%d) -> %s -> %x", bin[:n], prec, scale, out, re)
+		}
+	})
+}
