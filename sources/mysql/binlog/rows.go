@@ -2,6 +2,7 @@ package binlog
 
 import (
 	"encoding/hex"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"math/bits"
@@ -50,10 +51,10 @@ type RowsEvent struct {
 	// NDBInfo is the NDB chunk of ExtraData (length, format and data).
 	NDBInfo []byte
 	// HasPartition is set when ExtraData carried partition info.
-	HasPartition      bool
-	PartitionID       uint16
-	HasSourcePartition  bool
-	SourcePartitionID uint16
+	HasPartition       bool
+	PartitionID        uint16
+	HasSourcePartition bool
+	SourcePartitionID  uint16
 	// ColumnCount is the number of columns the event covers (w).
 	ColumnCount int
 	// ColumnsBefore and ColumnsAfter are the present-column bitmaps of
@@ -270,6 +271,12 @@ func (e *RowsEvent) MarshalJSON() ([]byte, error) {
 	return json.Marshal(o)
 }
 
+// ErrUnsupportedRowFormat is wrapped by row iteration errors for rows the
+// binlog does not describe well enough to decode: pre-GA rows events, table
+// maps without column metadata (MySQL before 5.1.18) and pre-5.0 DECIMAL
+// columns. The event itself decodes; only its values are unavailable.
+var ErrUnsupportedRowFormat = errors.New("row format not decodable")
+
 // RowIterator decodes the rows of a RowsEvent one at a time into value
 // slices it reuses:
 //
@@ -326,6 +333,9 @@ func (it *RowIterator) Reset(e *RowsEvent) {
 		return
 	}
 	it.cols = e.Table.columns
+	if e.Type >= PreGAWriteRowsEventType && e.Type <= PreGADeleteRowsEventType {
+		it.err = fmt.Errorf("%w: %s events (MySQL 5.1.0-5.1.15) hold rows in the table's internal record layout, which the binlog does not describe", ErrUnsupportedRowFormat, e.Type)
+	}
 	n := len(it.cols)
 	it.before = resize(it.before, n)
 	it.after = resize(it.after, n)

@@ -159,8 +159,9 @@ type Column struct {
 	Type     ColumnType
 	RealType ColumnType
 	// Meta is the type metadata as MySQL's table_def holds it: for
-	// STRING/ENUM/SET, NEWDECIMAL and BIT the first metadata byte is the
-	// high byte; for VARCHAR the two bytes are little-endian.
+	// STRING/ENUM/SET and NEWDECIMAL the first metadata byte is the high
+	// byte; for VARCHAR and BIT the two bytes are little-endian (BIT:
+	// bits % 8 in the low byte, whole bytes in the high byte).
 	Meta     uint16
 	Nullable bool
 	// Unsigned is known only when HasSignedness (SIGNEDNESS metadata);
@@ -469,7 +470,7 @@ func (e *TableMapEvent) buildColumns(fl Flavor) error {
 			case 2:
 				b := meta.bytes(2, "column metadata")
 				if b != nil {
-					if col.Type == TypeVarchar || col.Type == TypeVarString || col.Type == TypeMariaVarcharCompressed {
+					if col.Type == TypeVarchar || col.Type == TypeVarString || col.Type == TypeMariaVarcharCompressed || col.Type == TypeBit {
 						col.Meta = uint16(b[0]) | uint16(b[1])<<8
 					} else {
 						col.Meta = uint16(b[0])<<8 | uint16(b[1])

@@ -569,9 +569,9 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		v.kind = KindNull
 		return 0, nil
 	case opOldDecimal:
-		return 0, errValue(c, "pre-5.0 DECIMAL columns carry no length in the binlog, so their values cannot be read")
+		return 0, errValue(c, "%w: pre-5.0 DECIMAL columns carry no length in the binlog", ErrUnsupportedRowFormat)
 	case opNoMetadata:
-		return 0, errValue(c, "the TABLE_MAP has no column metadata (pre-5.1.18 layout), which values of this type need")
+		return 0, errValue(c, "%w: the TABLE_MAP has no column metadata (pre-5.1.18 layout), which values of this type need", ErrUnsupportedRowFormat)
 	}
 	return 0, errValue(c, "cannot decode values of this type with metadata 0x%04x", c.Meta)
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // appendBinaryJSON renders a MySQL binary JSON document. An empty value is
-// what the server logs for a JSON column set to '' by a non-strict
+// what the server logs for a JSON column set to ” by a non-strict
 // statement; MySQL reads it as JSON null.
 func appendBinaryJSON(dst, bin []byte) ([]byte, error) {
 	if len(bin) == 0 {
