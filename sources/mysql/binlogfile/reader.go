@@ -410,9 +410,8 @@ func (r *Reader) readEvent() (*Event, error) {
 		}
 	}
 
-	// Events whose contents the decoder keeps after Decode returns (the
-	// format's post-header lengths, table maps that later rows events use)
-	// get a buffer of their own; every other event reuses r.buf.
+	// Events whose bytes the decoder keeps after Decode returns get a
+	// buffer of their own; every other event reuses r.buf.
 	keep := keepsRaw(t)
 	var reuse []byte
 	if !keep {
@@ -428,7 +427,7 @@ func (r *Reader) readEvent() (*Event, error) {
 	r.pos = pos + size
 	r.bytesRead += size
 
-	dev, err := r.dec.Decode(buf)
+	dev, err := r.decode(buf, t)
 	if err != nil {
 		var de *binlog.DecodeError
 		if errors.As(err, &de) {
@@ -451,14 +450,31 @@ func (r *Reader) readEvent() (*Event, error) {
 	return &r.out, nil
 }
 
-// keepsRaw reports whether the decoder may keep references into an event of
-// type t after decoding it.
-func keepsRaw(t binlog.EventType) bool {
-	switch t {
-	case binlog.FormatDescriptionEventType, binlog.StartEventV3Type, binlog.TableMapEventType:
-		return true
+// decode decodes one event. The server computes a FORMAT_DESCRIPTION's
+// CRC32 with LOG_EVENT_BINLOG_IN_USE_F clear, then sets the flag in the file
+// while the binlog is open and clears it again on a clean close (MySQL
+// Log_event_footer::event_checksum_test does the same dance). So the flag is
+// cleared for decoding and put back in the bytes and the decoded header.
+func (r *Reader) decode(buf []byte, t binlog.EventType) (*binlog.Event, error) {
+	const flagsOffset = 17
+	if t != binlog.FormatDescriptionEventType || len(buf) < binlog.HeaderLen || buf[flagsOffset]&byte(binlog.FlagBinlogInUse) == 0 {
+		return r.dec.Decode(buf)
 	}
-	return false
+	buf[flagsOffset] &^= byte(binlog.FlagBinlogInUse)
+	ev, err := r.dec.Decode(buf)
+	buf[flagsOffset] |= byte(binlog.FlagBinlogInUse)
+	if ev != nil {
+		ev.Header.Flags |= binlog.FlagBinlogInUse
+	}
+	return ev, err
+}
+
+// keepsRaw reports whether the decoder may keep references into an event of
+// type t after decoding it: the Format it keeps from a FORMAT_DESCRIPTION or
+// START_EVENT_V3 holds a sub-slice (the post-header lengths). TABLE_MAP
+// events, which the decoder also keeps, copy their bytes.
+func keepsRaw(t binlog.EventType) bool {
+	return t == binlog.FormatDescriptionEventType || t == binlog.StartEventV3Type
 }
 
 // readInto reads the event at pos (header prefix already in r.hdr) into buf,

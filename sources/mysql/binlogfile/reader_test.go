@@ -398,3 +398,22 @@ func TestNoAllocationByLength(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatInUseFlag: the server computes a FORMAT_DESCRIPTION's CRC32 with
+// LOG_EVENT_BINLOG_IN_USE_F clear and sets the flag afterwards; such an FDE
+// must verify, and the flag must still be reported.
+func TestFormatInUseFlag(t *testing.T) {
+	b := sample(true)
+	b.buf[4+17] |= byte(binlog.FlagBinlogInUse) // after the CRC was computed
+	r := NewReader(bytes.NewReader(b.bytes()), "mem")
+	ev, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Header.Flags&binlog.FlagBinlogInUse == 0 || ev.Raw[17]&1 == 0 {
+		t.Errorf("in-use flag lost: header flags %#x, raw byte %#x", ev.Header.Flags, ev.Raw[17])
+	}
+	if evs, err := collect(t, r); err != nil || len(evs) != 3 {
+		t.Fatalf("%d events, %v", len(evs), err)
+	}
+}

@@ -69,7 +69,7 @@ func appendString(dst []byte, s string) []byte {
 
 // envelopeKeys are the members the dump writes itself; a body member with
 // one of these names is written as "body_<name>".
-var envelopeKeys = [...]string{"file", "pos", "in_payload", "type", "header", "table", "rows", "type_code"}
+var envelopeKeys = [...]string{"file", "pos", "in_payload", "type", "header"}
 
 func isEnvelopeKey(k string) bool {
 	for _, e := range envelopeKeys {
