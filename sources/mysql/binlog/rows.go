@@ -2,8 +2,8 @@ package binlog
 
 import (
 	"encoding/hex"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/bits"
 )
