@@ -311,27 +311,27 @@ func TestValueStrings(t *testing.T) {
 		raw  []byte
 		want string
 	}{
-		{51, []byte{0xcf, 0xf0, 0xe8}, "При"},                  // cp1251
-		{7, []byte{0xf0, 0xd2, 0xc9}, "При"},                   // koi8r
-		{28, []byte{0xc4, 0xe3, 0xba, 0xc3}, "你好"},             // gbk
-		{24, []byte{0xc4, 0xe3, 0xba, 0xc3}, "你好"},             // gb2312
-		{248, []byte{0x81, 0x30, 0x81, 0x30}, "\u0080"},        // gb18030 4-byte
-		{1, []byte{0xa7, 0x41}, "你"},                           // big5
-		{13, []byte{0x82, 0xa0}, "あ"},                          // sjis
-		{12, []byte{0xa4, 0xa2}, "あ"},                          // ujis
-		{19, []byte{0xb0, 0xa1}, "가"},                          // euckr
-		{35, []byte{0x00, 0x41, 0x04, 0x10}, "AА"},             // ucs2
-		{56, []byte{0x41, 0x00}, "A"},                          // utf16le
-		{60, []byte{0x00, 0x01, 0xf6, 0x00}, "😀"},              // utf32
-		{54, []byte{0xd8, 0x3d, 0xde, 0x00}, "😀"},              // utf16
-		{36, []byte{0x8f}, "П"},                                // cp866
-		{11, []byte("plain"), "plain"},                         // ascii
-		{2048 + 256 + 1, []byte("uca1400"), "uca1400"},         // MariaDB utf8mb4_uca1400_*
-		{1024 + 45, []byte("nopad"), "nopad"},                  // MariaDB utf8mb4_general_nopad_ci
-		{255, []byte{0xff, 0xfe}, "//4="},                      // invalid utf8mb4 -> base64
-		{11, []byte{0xc3}, "ww=="},                             // non-ASCII in ascii -> base64
-		{3, []byte{0x41}, "QQ=="},                              // dec8: no converter -> base64
-		{12345, []byte("x"), "x"},                              // unknown collation, valid UTF-8
+		{51, []byte{0xcf, 0xf0, 0xe8}, "При"},           // cp1251
+		{7, []byte{0xf0, 0xd2, 0xc9}, "При"},            // koi8r
+		{28, []byte{0xc4, 0xe3, 0xba, 0xc3}, "你好"},      // gbk
+		{24, []byte{0xc4, 0xe3, 0xba, 0xc3}, "你好"},      // gb2312
+		{248, []byte{0x81, 0x30, 0x81, 0x30}, "\u0080"}, // gb18030 4-byte
+		{1, []byte{0xa7, 0x41}, "你"},                    // big5
+		{13, []byte{0x82, 0xa0}, "あ"},                   // sjis
+		{12, []byte{0xa4, 0xa2}, "あ"},                   // ujis
+		{19, []byte{0xb0, 0xa1}, "가"},                   // euckr
+		{35, []byte{0x00, 0x41, 0x04, 0x10}, "AА"},      // ucs2
+		{56, []byte{0x41, 0x00}, "A"},                   // utf16le
+		{60, []byte{0x00, 0x01, 0xf6, 0x00}, "😀"},       // utf32
+		{54, []byte{0xd8, 0x3d, 0xde, 0x00}, "😀"},       // utf16
+		{36, []byte{0x8f}, "П"},                         // cp866
+		{11, []byte("plain"), "plain"},                  // ascii
+		{2048 + 256 + 1, []byte("uca1400"), "uca1400"},  // MariaDB utf8mb4_uca1400_*
+		{1024 + 45, []byte("nopad"), "nopad"},           // MariaDB utf8mb4_general_nopad_ci
+		{255, []byte{0xff, 0xfe}, "//4="},               // invalid utf8mb4 -> base64
+		{11, []byte{0xc3}, "ww=="},                      // non-ASCII in ascii -> base64
+		{3, []byte{0x41}, "QQ=="},                       // dec8: no converter -> base64
+		{12345, []byte("x"), "x"},                       // unknown collation, valid UTF-8
 	}
 	for _, c := range conv {
 		v = oneValue(t, varchar, charsetMeta(c.coll), lenPrefixed(2, c.raw))
