@@ -106,14 +106,17 @@ type dumper struct {
 
 // stats is the --stats summary.
 type stats struct {
-	Files          int              `json:"files"`
-	EventCount     int64            `json:"events"`
-	Events         map[string]int64 `json:"events_by_type"`
-	Rows           int64            `json:"rows"`
-	Bytes          int64            `json:"bytes"`
-	ElapsedSeconds float64          `json:"elapsed_seconds"`
-	RowsPerSecond  float64          `json:"rows_per_second"`
-	MBPerSecond    float64          `json:"mb_per_second"`
+	Files      int              `json:"files"`
+	EventCount int64            `json:"events"`
+	Events     map[string]int64 `json:"events_by_type"`
+	Rows       int64            `json:"rows"`
+	// Undecodable counts rows events whose rows no reader can decode
+	// (pre-GA MySQL 5.1 rows events); their rows are not in Rows.
+	Undecodable    int64   `json:"undecodable_rows_events"`
+	Bytes          int64   `json:"bytes"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	RowsPerSecond  float64 `json:"rows_per_second"`
+	MBPerSecond    float64 `json:"mb_per_second"`
 }
 
 func (s *stats) finish(elapsed time.Duration) {
@@ -148,6 +151,10 @@ func (d *dumper) count(ev *binlogfile.Event) error {
 	d.st.EventCount++
 	d.st.Events[ev.Header.Type.String()]++
 	n, err := d.rows.decodeAll(ev.Body)
+	if err == errUndecodable {
+		d.st.Undecodable++
+		err = nil
+	}
 	if err != nil {
 		return fmt.Errorf("binlog %s:%d: decode %s: %w", ev.File, ev.Pos, ev.Header.Type, err)
 	}

@@ -1,6 +1,8 @@
 package binlogdump
 
 import (
+	"encoding/base64"
+	"errors"
 	"fmt"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
@@ -72,7 +74,9 @@ func (s *rowScratch) appendRowsEvent(dst []byte, enc *bodyEncoder, body binlog.E
 	dst = appendString(dst, ev.Table.Schema)
 	dst = append(dst, `,"name":`...)
 	dst = appendString(dst, ev.Table.Table)
-	dst = append(dst, `},"rows":[`...)
+	dst = append(dst, '}')
+	mark := len(dst)
+	dst = append(dst, `,"rows":[`...)
 	keys := s.columnKeys(ev.Table)
 	s.it.Reset(ev)
 	first := true
@@ -102,9 +106,26 @@ func (s *rowScratch) appendRowsEvent(dst []byte, enc *bodyEncoder, body binlog.E
 		dst = append(dst, '}')
 	}
 	if err := s.it.Err(); err != nil {
-		return dst, true, err
+		if !errors.Is(err, binlog.ErrUnsupportedRowFormat) {
+			return dst, true, err
+		}
+		// Rows that no reader can decode (pre-GA 5.1 events, tables
+		// mapped without column metadata) are not an error in the
+		// file: print the raw row data and why.
+		dst = appendUndecodable(dst[:mark], ev, err)
+		return dst, true, nil
 	}
 	return append(dst, ']'), true, nil
+}
+
+// appendUndecodable writes "rows":null with the reason and the raw row
+// data.
+func appendUndecodable(dst []byte, ev *binlog.RowsEvent, err error) []byte {
+	dst = append(dst, `,"rows":null,"rows_error":`...)
+	dst = appendString(dst, err.Error())
+	dst = append(dst, `,"row_data":"`...)
+	dst = base64.StdEncoding.AppendEncode(dst, ev.RowData)
+	return append(dst, '"')
 }
 
 // appendImage writes one row image as an object of the columns present in
@@ -160,5 +181,13 @@ func (s *rowScratch) decodeAll(body binlog.EventBody) (int, error) {
 			}
 		}
 	}
-	return n, s.it.Err()
+	err := s.it.Err()
+	if errors.Is(err, binlog.ErrUnsupportedRowFormat) {
+		return n, errUndecodable
+	}
+	return n, err
 }
+
+// errUndecodable reports a rows event whose rows cannot be decoded by any
+// reader (see appendUndecodable); the dump goes on.
+var errUndecodable = errors.New("rows not decodable")
