@@ -233,9 +233,21 @@ func printNode(dst []byte, n *node, depth int) ([]byte, error) {
 // AppendJSON produces and any other valid JSON; nesting is limited to
 // MaxDepth, like MySQL's JSON parser.
 type textParser struct {
-	s   []byte
-	i   int
-	key []byte // scratch for unescaping
+	s    []byte
+	i    int
+	key  []byte // scratch for unescaping
+	slab []node // nodes are carved from here to save an allocation each
+}
+
+func (p *textParser) newNode(k nodeKind, raw []byte) *node {
+	if len(p.slab) == cap(p.slab) {
+		// Grow with the document but never beyond what the rest of the
+		// text could hold: every node takes at least one input byte.
+		n := min(max(2*cap(p.slab), 8), 256, len(p.s)-p.i+1)
+		p.slab = make([]node, 0, n)
+	}
+	p.slab = append(p.slab, node{kind: k, raw: raw})
+	return &p.slab[len(p.slab)-1]
 }
 
 func parseText(s []byte) (*node, error) {
@@ -273,7 +285,7 @@ func (p *textParser) value(depth int) (*node, error) {
 			return nil, corrupt(p.i, "json text: nesting deeper than "+strconv.Itoa(MaxDepth))
 		}
 		p.i++
-		n := &node{kind: kindObject}
+		n := p.newNode(kindObject, nil)
 		p.ws()
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++
@@ -321,7 +333,7 @@ func (p *textParser) value(depth int) (*node, error) {
 			return nil, corrupt(p.i, "json text: nesting deeper than "+strconv.Itoa(MaxDepth))
 		}
 		p.i++
-		n := &node{kind: kindArray}
+		n := p.newNode(kindArray, nil)
 		p.ws()
 		if p.i < len(p.s) && p.s[p.i] == ']' {
 			p.i++
@@ -356,19 +368,19 @@ func (p *textParser) value(depth int) (*node, error) {
 			e := err.(*Error)
 			return nil, corrupt(start+1+e.Offset, "json text: "+e.What)
 		}
-		return &node{raw: p.s[start:end:end]}, nil
+		return p.newNode(kindScalar, p.s[start:end:end]), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		start := p.i
 		if err := p.number(); err != nil {
 			return nil, err
 		}
-		return &node{raw: p.s[start:p.i:p.i]}, nil
+		return p.newNode(kindScalar, p.s[start:p.i:p.i]), nil
 	default:
 		for _, lit := range [...]string{"null", "true", "false"} {
 			if len(p.s)-p.i >= len(lit) && string(p.s[p.i:p.i+len(lit)]) == lit {
 				start := p.i
 				p.i += len(lit)
-				return &node{raw: p.s[start:p.i:p.i]}, nil
+				return p.newNode(kindScalar, p.s[start:p.i:p.i]), nil
 			}
 		}
 		return nil, corrupt(p.i, "json text: unexpected character "+strconv.QuoteRune(rune(c)))
