@@ -77,8 +77,38 @@ func FuzzParseDiffs(f *testing.F) {
 	})
 }
 
-// FuzzApplyDiffs: never panics; a successful result is valid JSON.
+// FuzzApplyDiffs applies one diff to a document given in binary form (or,
+// when that does not decode, to the bytes taken as JSON text): never
+// panics; a successful result is valid JSON that prints back unchanged.
 func FuzzApplyDiffs(f *testing.F) {
+	for i, d := range seedDocs() {
+		f.Add(d, uint8(i%3), []string{"$.a", "$.bb[1]", "$[0]", "$.n.k[last]", `$."a"`}[i%5], encode(obj{{"z", int64(i)}}, i%2 == 0))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte, op uint8, path string, value []byte) {
+		txt, err := AppendJSON(nil, doc)
+		if err != nil {
+			txt = doc
+		}
+		d := Diff{Op: DiffOp(op % 3), Path: path, Value: value}
+		if d.Op == DiffRemove {
+			d.Value = nil
+		}
+		out, err := ApplyDiffs(txt, []Diff{d})
+		if err != nil {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("invalid JSON %q", out)
+		}
+		if again, err := ApplyDiffs(out, nil); err != nil || !bytes.Equal(again, out) {
+			t.Fatalf("result does not print back: %q -> %q, %v", out, again, err)
+		}
+	})
+}
+
+// FuzzApplyDiffVector parses a raw diff vector and applies it to raw JSON
+// text: never panics; a successful result is valid JSON.
+func FuzzApplyDiffVector(f *testing.F) {
 	f.Add([]byte(`{"a":1,"b":[1,2]}`), mustHex(f, "0005242e61676503051a00"))
 	f.Add([]byte(`{"age":1}`), mustHex(f, "0005242e61676503051a00"))
 	f.Add([]byte(`[1,[2,{"x":null}]]`), encodeDiffs(
