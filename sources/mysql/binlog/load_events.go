@@ -56,8 +56,18 @@ type LoadEvent struct {
 	FileName string `json:"file_name"`
 }
 
+// listedPostHeaderLen is the format's post-header length for t, or def
+// when the format lists 0: servers since 8.0 list 0 for the LOAD DATA
+// types they no longer write, but a relay log may still hold one.
+func listedPostHeaderLen(d *Decoder, t EventType, def int) int {
+	if n := d.Format().PostHeaderLen(t, def); n != 0 {
+		return n
+	}
+	return def
+}
+
 func (e *LoadEvent) decode(d *Decoder, h *Header, data []byte) error {
-	ph := d.Format().PostHeaderLen(h.Type, loadHeaderLen)
+	ph := listedPostHeaderLen(d, h.Type, loadHeaderLen)
 	if ph < loadHeaderLen || ph > len(data) {
 		return fmt.Errorf("post-header length %d: need at least %d and the body has %d: %w", ph, loadHeaderLen, len(data), errShort)
 	}
@@ -163,8 +173,8 @@ type CreateFileEvent struct {
 }
 
 func (e *CreateFileEvent) decode(d *Decoder, h *Header, data []byte) error {
-	loadLen := d.Format().PostHeaderLen(LoadEventType, loadHeaderLen)
-	cfLen := d.Format().PostHeaderLen(CreateFileEventType, fileIDHeaderLen)
+	loadLen := listedPostHeaderLen(d, LoadEventType, loadHeaderLen)
+	cfLen := listedPostHeaderLen(d, CreateFileEventType, fileIDHeaderLen)
 	// Some format tables count the LOAD post-header into CREATE_FILE's;
 	// the file id still follows the LOAD part.
 	if cfLen >= loadLen+fileIDHeaderLen {
@@ -198,7 +208,7 @@ type AppendBlockEvent struct {
 }
 
 func (e *AppendBlockEvent) decode(d *Decoder, h *Header, data []byte) error {
-	ph := d.Format().PostHeaderLen(h.Type, fileIDHeaderLen)
+	ph := listedPostHeaderLen(d, h.Type, fileIDHeaderLen)
 	if ph < fileIDHeaderLen {
 		return fmt.Errorf("post-header length %d is shorter than the 4-byte file_id", ph)
 	}
@@ -272,8 +282,9 @@ func (h LoadDupHandling) MarshalText() ([]byte, error) { return []byte(h.String(
 type ExecuteLoadQueryEvent struct {
 	QueryEvent
 	FileID uint32 `json:"file_id"`
-	// FileNameStart and FileNameEnd delimit the file name in Query (the
-	// replica substitutes its local copy there).
+	// FileNameStart and FileNameEnd delimit the part of Query that the
+	// replica rewrites to name its local copy of the file: from the space
+	// before INFILE up to and including INTO (" INFILE '/tmp/f' INTO").
 	FileNameStart uint32          `json:"file_name_start"`
 	FileNameEnd   uint32          `json:"file_name_end"`
 	DupHandling   LoadDupHandling `json:"dup_handling"`
