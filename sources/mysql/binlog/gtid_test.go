@@ -116,7 +116,9 @@ func gtidBody(flags byte, sid UUID, gno int64, lc, seq int64, imm, orig uint64, 
 	b = append(b, gtidLogicalClockTypeCode)
 	b = binary.LittleEndian.AppendUint64(b, uint64(lc))
 	b = binary.LittleEndian.AppendUint64(b, uint64(seq))
-	put56 := func(v uint64) { b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24), byte(v>>32), byte(v>>40), byte(v>>48)) }
+	put56 := func(v uint64) {
+		b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24), byte(v>>32), byte(v>>40), byte(v>>48))
+	}
 	if orig != imm {
 		put56(imm | commitTimestampOrigBit)
 		put56(orig)
