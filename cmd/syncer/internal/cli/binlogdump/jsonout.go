@@ -35,6 +35,10 @@ func appendString(dst []byte, s string) []byte {
 				dst = append(dst, '\\', 'r')
 			case '\t':
 				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
 			default:
 				const hexDigits = "0123456789abcdef"
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
@@ -170,31 +174,96 @@ func (e *bodyEncoder) appendBody(dst []byte, body any) ([]byte, error) {
 		dst = append(dst, `,"body":`...)
 		return append(dst, b...), nil
 	}
-	if bytes.Equal(b, []byte("{}")) {
+	return spliceMembers(dst, b)
+}
+
+// spliceMembers appends the members of the compact JSON object obj (as
+// encoding/json writes it), each after a comma, renaming envelope keys. It
+// scans the bytes instead of decoding them: this runs once per event.
+func spliceMembers(dst, obj []byte) ([]byte, error) {
+	bad := func(at int) error {
+		return fmt.Errorf("malformed JSON object from the event body near byte %d: %.40q", at, obj)
+	}
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return dst, bad(0)
+	}
+	i := 1
+	if obj[i] == '}' {
 		return dst, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil { // '{'
-		return dst, err
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return dst, err
+	for {
+		// Key.
+		if obj[i] != '"' {
+			return dst, bad(i)
 		}
-		key, _ := tok.(string)
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			return dst, err
+		kEnd := skipString(obj, i)
+		if kEnd < 0 || kEnd >= len(obj) || obj[kEnd] != ':' {
+			return dst, bad(i)
 		}
-		if isEnvelopeKey(key) {
-			key = "body_" + key
+		key := obj[i+1 : kEnd-1]
+		// Value: up to the comma or brace that ends it at depth 0.
+		v := kEnd + 1
+		j := v
+		depth := 0
+	value:
+		for j < len(obj) {
+			switch obj[j] {
+			case '"':
+				j = skipString(obj, j)
+				if j < 0 {
+					return dst, bad(v)
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth == 0 {
+					break value
+				}
+				depth--
+			case ',':
+				if depth == 0 {
+					break value
+				}
+			}
+			j++
+		}
+		if j >= len(obj) || j == v {
+			return dst, bad(v)
 		}
 		dst = append(dst, ',')
-		dst = appendString(dst, key)
+		if isEnvelopeKey(string(key)) {
+			dst = append(dst, `"body_`...)
+			dst = append(dst, key...)
+			dst = append(dst, '"')
+		} else {
+			dst = append(dst, obj[i:kEnd]...)
+		}
 		dst = append(dst, ':')
-		dst = append(dst, val...)
+		dst = append(dst, obj[v:j]...)
+		if obj[j] == '}' {
+			if j != len(obj)-1 {
+				return dst, bad(j)
+			}
+			return dst, nil
+		}
+		i = j + 1
+		if i >= len(obj) {
+			return dst, bad(j)
+		}
 	}
-	return dst, nil
+}
+
+// skipString returns the index just past the JSON string starting at
+// b[i] == '"', or -1 when it is not terminated.
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
 }

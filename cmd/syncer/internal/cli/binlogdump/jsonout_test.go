@@ -99,3 +99,39 @@ func TestParseArgsInterspersed(t *testing.T) {
 		t.Fatalf("%+v", o)
 	}
 }
+
+func TestSpliceMembers(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`{}`, ``},
+		{`{"a":1}`, `,"a":1`},
+		{`{"a":"x,}\"]","type":[1,{"b":"}"}],"c":{"d":[]},"file":null}`, `,"a":"x,}\"]","body_type":[1,{"b":"}"}],"c":{"d":[]},"body_file":null`},
+	}
+	for _, c := range cases {
+		got, err := spliceMembers(nil, []byte(c.in))
+		if err != nil || string(got) != c.want {
+			t.Errorf("%s: got %s, %v; want %s", c.in, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{``, `{`, `[1]`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":"x}`, `{"a":1}}`} {
+		if _, err := spliceMembers(nil, []byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func FuzzSpliceMembers(f *testing.F) {
+	f.Add(`{"a":"x,}\"]","type":[1,{"b":"}"}]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := spliceMembers([]byte("{\"k\":0"), []byte(s))
+		if err != nil {
+			return
+		}
+		// Whatever was accepted must give a valid object.
+		var m map[string]any
+		if json.Valid([]byte(s)) {
+			if err := json.Unmarshal(append(got, '}'), &m); err != nil {
+				t.Fatalf("%s -> %s: %v", s, got, err)
+			}
+		}
+	})
+}
