@@ -2,6 +2,7 @@ package binlogfile_test
 
 import (
 	"bytes"
+	"errors"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -62,4 +63,41 @@ func Example() {
 	// Output:
 	// example.000001:4 FORMAT_DESCRIPTION server 8.0.36
 	// example.000001:126 TYPE_200 "hello"
+}
+
+// Reading from a start position, as mysqlbinlog --start-position: the
+// format event at offset 4 is decoded but not returned.
+func ExampleWithStartPosition() {
+	r := binlogfile.NewReader(bytes.NewReader(exampleBinlog()), "example.000001",
+		binlogfile.WithStartPosition(126))
+	defer r.Close()
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(ev.Pos, ev.Header.Type, ev.End())
+	}
+	// Output:
+	// 126 TYPE_200 154
+}
+
+// Errors name the file, the offset and the event type.
+func ExampleReader_Next_error() {
+	data := exampleBinlog()
+	r := binlogfile.NewReader(bytes.NewReader(data[:len(data)-3]), "binlog.000002")
+	for {
+		_, err := r.Next()
+		if err != nil {
+			fmt.Println(err)
+			fmt.Println(errors.Is(err, io.ErrUnexpectedEOF))
+			break
+		}
+	}
+	// Output:
+	// binlog binlog.000002:126: decode TYPE_200: event at offset 126 is incomplete (event_size is 28 but the data ends before that): file truncated or still being written: unexpected EOF
+	// true
 }

@@ -417,3 +417,33 @@ func TestFormatInUseFlag(t *testing.T) {
 		t.Fatalf("%d events, %v", len(evs), err)
 	}
 }
+
+// TestRelayLogFormats: a relay log holds the replica's FORMAT_DESCRIPTION
+// (here without checksums), a ROTATE, then the source's (with CRC32); the
+// events after the second are read with its format.
+func TestRelayLogFormats(t *testing.T) {
+	b := newBuilder(binlog.HeaderLen, false)
+	b.add(binlog.RotateEventType, append([]byte{4, 0, 0, 0, 0, 0, 0, 0}, "source-bin.000007"...))
+	fde := make([]byte, 2+50+4+1)
+	binary.LittleEndian.PutUint16(fde, 4)
+	copy(fde[2:], "8.0.36")
+	fde[56] = binlog.HeaderLen
+	fde = append(fde, make([]byte, 42)...)
+	fde = append(fde, 1) // CRC32
+	b.addWith(binlog.FormatDescriptionEventType, fde, binlog.HeaderLen, true)
+	b.crc = true
+	b.add(unknown, []byte("after"))
+	evs, err := collect(t, NewReader(bytes.NewReader(b.bytes()), "relay-bin.000002"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 4 || evs[3].data != "after" || evs[2].typ != binlog.FormatDescriptionEventType {
+		t.Fatalf("got %+v", evs)
+	}
+	// Read with the first format, the last event would carry its CRC as
+	// data; with the second it is stripped and verified.
+	b.buf[len(b.buf)-1] ^= 0xff
+	if _, err := collect(t, NewReader(bytes.NewReader(b.bytes()), "relay")); !errors.Is(err, binlog.ErrChecksum) {
+		t.Fatalf("corrupt CRC after the source FDE: got %v", err)
+	}
+}
