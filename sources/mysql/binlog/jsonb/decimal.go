@@ -54,9 +54,9 @@ func DecimalBinarySize(precision, scale int) int {
 //
 // The text is what MySQL prints (decimal2string): an optional '-', the
 // integer digits without leading zeros ("0" when there are none), and, when
-// scale > 0, a '.' followed by exactly scale digits. A negative zero is
-// printed as MySQL prints it, with its '-' ("-0.00"); MySQL does not
-// normally write one.
+// scale > 0, a '.' followed by exactly scale digits. A negative zero (which
+// MySQL does not normally write) is printed as MySQL prints it: "-0.00"
+// when scale > 0, "0" when scale is 0.
 //
 // A group larger than 999999999, or a leftover group with more digits than
 // its slot holds, is reported as corrupt. (MySQL's own reader accepts one
@@ -134,7 +134,14 @@ func AppendDecimal(dst, bin []byte, precision, scale int) ([]byte, int, error) {
 		}
 	}
 	if len(dst) == digitsStart {
-		dst = append(dst, '0')
+		if neg && scale == 0 {
+			// binary2decimal turns a value with no digits left (all
+			// integer groups zero, no fraction) into a plain zero,
+			// dropping the sign; with a fraction the sign survives.
+			dst = append(dst[:start], '0')
+		} else {
+			dst = append(dst, '0')
+		}
 	}
 	if scale > 0 {
 		dst = append(dst, '.')

@@ -104,8 +104,12 @@ func TestAppendDecimalRoundTrip(t *testing.T) {
 		}
 		s := sb.String()
 		bin := encodeDecimal(s, prec, scale)
+		want := s
+		if s == "-0" {
+			want = "0" // see the negative-zero cases in TestAppendDecimalErrors
+		}
 		got, n, err := AppendDecimal(nil, bin, prec, scale)
-		if err != nil || string(got) != s || n != len(bin) {
+		if err != nil || string(got) != want || n != len(bin) {
 			t.Fatalf("%s DECIMAL(%d,%d) %x: got %q %d %v", s, prec, scale, bin, got, n, err)
 		}
 	}
@@ -142,6 +146,21 @@ func TestAppendDecimalErrors(t *testing.T) {
 	_, _, err = AppendDecimal(nil, []byte{0x80, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF}, 18, 9)
 	if !errors.As(err, &e) || e.Offset != 4 {
 		t.Errorf("fraction group: %v", err)
+	}
+	// Negative zero: MySQL keeps the sign only when there is a fraction.
+	for _, tc := range []struct {
+		bin         []byte
+		prec, scale int
+		want        string
+	}{
+		{[]byte{0x7F, 0xFF, 0xFF, 0xFF}, 9, 0, "0"},
+		{[]byte{0x7F, 0xFF}, 3, 0, "0"},
+		{[]byte{0x7F, 0xFF}, 2, 2, "-0.00"},
+		{[]byte{0x7F, 0xFF, 0xFF}, 4, 2, "-0.00"},
+	} {
+		if got, _, err := AppendDecimal(nil, tc.bin, tc.prec, tc.scale); err != nil || string(got) != tc.want {
+			t.Errorf("negative zero %x DECIMAL(%d,%d): %q %v, want %q", tc.bin, tc.prec, tc.scale, got, err, tc.want)
+		}
 	}
 	// Precision 0 decodes as zero without consuming bytes.
 	if got, n, err := AppendDecimal(nil, nil, 0, 0); err != nil || string(got) != "0" || n != 0 {
