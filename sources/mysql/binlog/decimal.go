@@ -61,35 +61,26 @@ func checkDecimal(b []byte, precision, scale int) error {
 	if b[0]&0x80 == 0 {
 		mask = 0xff
 	}
+	intg := precision - scale
+	lead, trail := intg%decimalDigitsPerGroup, scale%decimalDigitsPerGroup
 	pos := 0
-	first := true
-	check := func(n, digits int) error {
-		if n == 0 {
-			return nil
+	for g, last := 0, intg/9+scale/9+1; g <= last; g++ {
+		n, digits := 4, 9
+		switch g {
+		case 0:
+			n, digits = decimalGroupBytes[lead], lead
+		case last:
+			n, digits = decimalGroupBytes[trail], trail
 		}
-		v := decimalGroup(b[pos:pos+n], mask, first)
-		first = false
-		if v >= powersOf10[digits] {
+		if n == 0 {
+			continue
+		}
+		if v := decimalGroup(b[pos:pos+n], mask, pos == 0); v >= powersOf10[digits] {
 			return fmt.Errorf("DECIMAL(%d,%d) group at byte %d holds %d, more than %d digits: corrupt value", precision, scale, pos, v, digits)
 		}
 		pos += n
-		return nil
 	}
-	intg := precision - scale
-	if err := check(decimalGroupBytes[intg%9], intg%9); err != nil {
-		return err
-	}
-	for range intg / 9 {
-		if err := check(4, 9); err != nil {
-			return err
-		}
-	}
-	for range scale / 9 {
-		if err := check(4, 9); err != nil {
-			return err
-		}
-	}
-	return check(decimalGroupBytes[scale%9], scale%9)
+	return nil
 }
 
 // appendDecimal appends the text of a binary decimal: an optional '-', the

@@ -104,19 +104,23 @@ func decodeTimestamp2(v *Value, b []byte, fsp int) {
 	if fb := fracBytes(fsp); fb > 0 {
 		v.micro = uint32(int64(beUint(b[4:4+fb])) * fracScale[fb] % 1000000)
 	}
-	setTimestampParts(v)
 }
 
-// setTimestampParts fills the civil UTC date and time of v.bits seconds.
-func setTimestampParts(v *Value) {
+// timestampParts returns v with the civil UTC date and time of its
+// TIMESTAMP seconds filled in. Decoding leaves them out: most consumers
+// want the instant, and the calendar conversion costs more than the rest
+// of the value.
+func timestampParts(v *Value) Value {
+	p := *v
 	if v.bits == 0 {
-		return // the zero timestamp renders as the zero date
+		return p // the zero timestamp renders as the zero date
 	}
 	t := time.Unix(int64(v.bits), 0).UTC()
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
-	v.year, v.month, v.day = uint16(y), uint8(mo), uint8(d)
-	v.hour, v.minute, v.second = uint16(h), uint8(mi), uint8(s)
+	p.year, p.month, p.day = uint16(y), uint8(mo), uint8(d)
+	p.hour, p.minute, p.second = uint16(h), uint8(mi), uint8(s)
+	return p
 }
 
 // decodeDate reads the 3-byte DATE / NEWDATE encoding.

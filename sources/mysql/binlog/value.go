@@ -115,11 +115,21 @@ func (v *Value) Bytes() []byte { return v.raw }
 
 // Date returns the calendar parts of DATE, DATETIME and TIMESTAMP values
 // (zero for the zero date).
-func (v *Value) Date() (year, month, day int) { return int(v.year), int(v.month), int(v.day) }
+func (v *Value) Date() (year, month, day int) {
+	if v.kind == KindTimestamp {
+		p := timestampParts(v)
+		return int(p.year), int(p.month), int(p.day)
+	}
+	return int(v.year), int(v.month), int(v.day)
+}
 
 // Clock returns the time-of-day parts of TIME, DATETIME and TIMESTAMP
 // values; for TIME hour may exceed 23 and negative tells the sign.
 func (v *Value) Clock() (hour, minute, second, microsecond int, negative bool) {
+	if v.kind == KindTimestamp {
+		p := timestampParts(v)
+		return int(p.hour), int(p.minute), int(p.second), int(p.micro), false
+	}
 	return int(v.hour), int(v.minute), int(v.second), int(v.micro), v.negative
 }
 
@@ -304,6 +314,11 @@ func errValue(c *Column, format string, args ...any) error {
 	return fmt.Errorf("column %d (%s): "+format, append([]any{c.Index + 1, c.RealType}, args...)...)
 }
 
+// errNeed reports a value cut short.
+func errNeed(c *Column, need, have int) error {
+	return errValue(c, "need %d bytes, %d left: %w", need, have, errShort)
+}
+
 // readPrefixed reads a little-endian length of width bytes and that many
 // bytes after it.
 func readPrefixed(c *Column, b []byte, width int) ([]byte, int, error) {
@@ -326,16 +341,10 @@ func readPrefixed(c *Column, b []byte, width int) ([]byte, int, error) {
 // for re-padding BINARY(n) values.
 func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 	*v = Value{col: c}
-	need := func(n int) error {
-		if len(b) < n {
-			return errValue(c, "need %d bytes, %d left: %w", n, len(b), errShort)
-		}
-		return nil
-	}
 	switch c.op {
 	case opInt8, opUint8:
-		if err := need(1); err != nil {
-			return 0, err
+		if len(b) < 1 {
+			return 0, errNeed(c, 1, len(b))
 		}
 		if c.op == opInt8 {
 			v.kind, v.bits = KindInt, uint64(int64(int8(b[0])))
@@ -344,8 +353,8 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		}
 		return 1, nil
 	case opInt16, opUint16:
-		if err := need(2); err != nil {
-			return 0, err
+		if len(b) < 2 {
+			return 0, errNeed(c, 2, len(b))
 		}
 		x := binary.LittleEndian.Uint16(b)
 		if c.op == opInt16 {
@@ -355,8 +364,8 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		}
 		return 2, nil
 	case opInt24, opUint24:
-		if err := need(3); err != nil {
-			return 0, err
+		if len(b) < 3 {
+			return 0, errNeed(c, 3, len(b))
 		}
 		x := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
 		if c.op == opInt24 {
@@ -366,8 +375,8 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		}
 		return 3, nil
 	case opInt32, opUint32:
-		if err := need(4); err != nil {
-			return 0, err
+		if len(b) < 4 {
+			return 0, errNeed(c, 4, len(b))
 		}
 		x := binary.LittleEndian.Uint32(b)
 		if c.op == opInt32 {
@@ -377,8 +386,8 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		}
 		return 4, nil
 	case opInt64, opUint64:
-		if err := need(8); err != nil {
-			return 0, err
+		if len(b) < 8 {
+			return 0, errNeed(c, 8, len(b))
 		}
 		v.kind, v.bits = KindInt, binary.LittleEndian.Uint64(b)
 		if c.op == opUint64 {
@@ -386,21 +395,21 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		}
 		return 8, nil
 	case opFloat:
-		if err := need(4); err != nil {
-			return 0, err
+		if len(b) < 4 {
+			return 0, errNeed(c, 4, len(b))
 		}
 		v.kind, v.bits = KindFloat32, uint64(binary.LittleEndian.Uint32(b))
 		return 4, nil
 	case opDouble:
-		if err := need(8); err != nil {
-			return 0, err
+		if len(b) < 8 {
+			return 0, errNeed(c, 8, len(b))
 		}
 		v.kind, v.bits = KindFloat64, binary.LittleEndian.Uint64(b)
 		return 8, nil
 	case opDecimal:
 		n := decimalBinarySize(c.Precision, c.Scale)
-		if err := need(n); err != nil {
-			return 0, err
+		if len(b) < n {
+			return 0, errNeed(c, n, len(b))
 		}
 		if err := checkDecimal(b[:n], c.Precision, c.Scale); err != nil {
 			return 0, errValue(c, "%v", err)
@@ -409,14 +418,14 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		return n, nil
 	case opBit:
 		n := int(c.Meta>>8) + min(int(c.Meta&0xff), 1)
-		if err := need(n); err != nil {
-			return 0, err
+		if len(b) < n {
+			return 0, errNeed(c, n, len(b))
 		}
 		v.kind, v.bits = KindBit, beUint(b[:n])
 		return n, nil
 	case opYear:
-		if err := need(1); err != nil {
-			return 0, err
+		if len(b) < 1 {
+			return 0, errNeed(c, 1, len(b))
 		}
 		v.kind = KindYear
 		if b[0] != 0 {
@@ -424,53 +433,52 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		}
 		return 1, nil
 	case opDate:
-		if err := need(3); err != nil {
-			return 0, err
+		if len(b) < 3 {
+			return 0, errNeed(c, 3, len(b))
 		}
 		v.kind = KindDate
 		decodeDate(v, b)
 		return 3, nil
 	case opOldTime:
-		if err := need(3); err != nil {
-			return 0, err
+		if len(b) < 3 {
+			return 0, errNeed(c, 3, len(b))
 		}
 		v.kind = KindTime
 		decodeOldTime(v, b)
 		return 3, nil
 	case opTime2:
 		n := 3 + fracBytes(c.FSP)
-		if err := need(n); err != nil {
-			return 0, err
+		if len(b) < n {
+			return 0, errNeed(c, n, len(b))
 		}
 		v.kind = KindTime
 		decodeTime2(v, b[:n], c.FSP)
 		return n, nil
 	case opOldDateTime:
-		if err := need(8); err != nil {
-			return 0, err
+		if len(b) < 8 {
+			return 0, errNeed(c, 8, len(b))
 		}
 		v.kind = KindDateTime
 		decodeOldDateTime(v, b)
 		return 8, nil
 	case opDateTime2:
 		n := 5 + fracBytes(c.FSP)
-		if err := need(n); err != nil {
-			return 0, err
+		if len(b) < n {
+			return 0, errNeed(c, n, len(b))
 		}
 		v.kind = KindDateTime
 		decodeDateTime2(v, b[:n], c.FSP)
 		return n, nil
 	case opTimestamp:
-		if err := need(4); err != nil {
-			return 0, err
+		if len(b) < 4 {
+			return 0, errNeed(c, 4, len(b))
 		}
 		v.kind, v.bits = KindTimestamp, uint64(binary.LittleEndian.Uint32(b))
-		setTimestampParts(v)
 		return 4, nil
 	case opTimestamp2:
 		n := 4 + fracBytes(c.FSP)
-		if err := need(n); err != nil {
-			return 0, err
+		if len(b) < n {
+			return 0, errNeed(c, n, len(b))
 		}
 		v.kind = KindTimestamp
 		decodeTimestamp2(v, b[:n], c.FSP)
@@ -501,8 +509,8 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		}
 		return n, nil
 	case opEnum:
-		if err := need(c.Length); err != nil {
-			return 0, err
+		if len(b) < c.Length {
+			return 0, errNeed(c, c.Length, len(b))
 		}
 		x := uint64(b[0])
 		if c.Length == 2 {
@@ -511,8 +519,8 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		v.kind, v.bits = KindEnum, x
 		return c.Length, nil
 	case opSet:
-		if err := need(c.Length); err != nil {
-			return 0, err
+		if len(b) < c.Length {
+			return 0, errNeed(c, c.Length, len(b))
 		}
 		var x uint64
 		for i := c.Length - 1; i >= 0; i-- {
@@ -631,15 +639,16 @@ func (v *Value) AppendJSON(dst []byte) ([]byte, error) {
 		dst = v.appendClock(dst, v.fsp())
 		return append(dst, '"'), nil
 	case KindTimestamp:
+		p := timestampParts(v)
 		dst = append(dst, '"')
-		dst = v.appendDate(dst)
+		dst = p.appendDate(dst)
 		if v.bits == 0 {
 			dst = append(dst, ' ')
-			dst = v.appendClock(dst, v.fsp())
+			dst = p.appendClock(dst, v.fsp())
 			return append(dst, '"'), nil
 		}
 		dst = append(dst, 'T')
-		dst = v.appendClock(dst, v.fsp())
+		dst = p.appendClock(dst, v.fsp())
 		return append(dst, 'Z', '"'), nil
 	case KindTime:
 		dst = append(dst, '"')
