@@ -193,7 +193,7 @@ func check(out []byte) error {
 			Query string `json:"query"`
 			// An object in rows events; TABLE_MAP events have a string.
 			Table json.RawMessage `json:"table"`
-			Rows []struct {
+			Rows  []struct {
 				Before map[string]any `json:"before"`
 				After  map[string]any `json:"after"`
 			} `json:"rows"`
