@@ -2,30 +2,6 @@ package jsonb
 
 import "strconv"
 
-// MySQL binary DECIMAL (strings/decimal.cc decimal2bin / binary2decimal).
-//
-// A DECIMAL(precision, scale) value has intg = precision-scale integer
-// digits and scale fraction digits. Each side is cut into groups of nine
-// decimal digits stored as 4-byte big-endian integers; the integer side's
-// leftover (most significant) digits come first and the fraction side's
-// leftover (least significant) digits come last, each leftover stored in
-// the fewest bytes that hold it:
-//
-//	leftover digits  0  1  2  3  4  5  6  7  8
-//	bytes            0  1  1  2  2  3  3  4  4
-//
-//	+----------------+---------------+---------------+-----------------+
-//	| intg leftover  | intg groups   | frac groups   | frac leftover   |
-//	| 0-4 bytes      | 4 bytes each  | 4 bytes each  | 0-4 bytes       |
-//	+----------------+---------------+---------------+-----------------+
-//
-// The first bit of the whole encoding is the sign, flipped so that the
-// bytes sort like the numbers: it is 1 for non-negative values. A negative
-// value additionally has every bit of every byte inverted. Example:
-// DECIMAL(5,2) 123.45 is 0x80 0x7B 0x2D (leftover 3 digits "123" in 2 bytes,
-// then leftover 2 fraction digits "45" in 1 byte, first bit set); -123.45 is
-// those bytes inverted: 0x7F 0x84 0xD2.
-
 const (
 	maxDecimalPrecision = 65 // DECIMAL_MAX_PRECISION
 	maxDecimalScale     = 30 // DECIMAL_MAX_SCALE
@@ -63,6 +39,30 @@ func DecimalBinarySize(precision, scale int) int {
 // extra digit in the integer leftover group; such values are never written
 // by MySQL, so they are rejected here rather than printed with more digits
 // than the column has.)
+//
+// # Binary DECIMAL (MySQL strings/decimal.cc decimal2bin, binary2decimal)
+//
+// A DECIMAL(precision, scale) value has intg = precision-scale integer
+// digits and scale fraction digits. Each side is cut into groups of nine
+// decimal digits stored as 4-byte big-endian integers; the integer side's
+// leftover (most significant) digits come first and the fraction side's
+// leftover (least significant) digits come last, each leftover stored in
+// the fewest bytes that hold it:
+//
+//	leftover digits  0  1  2  3  4  5  6  7  8
+//	bytes            0  1  1  2  2  3  3  4  4
+//
+//	+----------------+---------------+---------------+-----------------+
+//	| intg leftover  | intg groups   | frac groups   | frac leftover   |
+//	| 0-4 bytes      | 4 bytes each  | 4 bytes each  | 0-4 bytes       |
+//	+----------------+---------------+---------------+-----------------+
+//
+// The first bit of the whole encoding is the sign, flipped so that the
+// bytes sort like the numbers: it is 1 for non-negative values. A negative
+// value additionally has every bit of every byte inverted. Example:
+// DECIMAL(5,2) 123.45 is 0x80 0x7B 0x2D (leftover 3 digits "123" in 2 bytes,
+// then leftover 2 fraction digits "45" in 1 byte, first bit set); -123.45 is
+// those bytes inverted: 0x7F 0x84 0xD2.
 func AppendDecimal(dst, bin []byte, precision, scale int) ([]byte, int, error) {
 	size := DecimalBinarySize(precision, scale)
 	if size < 0 {

@@ -5,27 +5,6 @@ import (
 	"unicode/utf8"
 )
 
-// JSON partial-update diffs (sql/json_diff.h, json_diff.cc).
-//
-// In the after-image of a PARTIAL_UPDATE_ROWS event, a JSON column whose
-// partial-update bit is set holds a Json_diff_vector instead of a binary
-// JSON document. Json_diff_vector::write_binary writes a 4-byte
-// little-endian length (the column's usual 4-byte JSON length prefix)
-// followed by that many bytes of diffs, one after another:
-//
-//	+---------+--------------------+--------+--------------------+-------+
-//	| op      | path length        | path   | value length       | value |
-//	| 1 byte  | packed integer     |        | packed integer     |       |
-//	+---------+--------------------+--------+--------------------+-------+
-//	                                         (value fields absent for REMOVE)
-//
-// op is enum_json_diff_operation: 0 REPLACE, 1 INSERT, 2 REMOVE. The path is
-// the text Json_path::to_string produces ('$' then ".member",
-// ".\"quoted member\"", "[N]", "[last]" or "[last-N]" legs) and the value is
-// a binary JSON document. Packed integers are the protocol's length-encoded
-// integers: one byte below 251, or 252 + 2 bytes, 253 + 3 bytes, 254 + 8
-// bytes, little-endian.
-
 // DiffOp is the operation of one JSON diff: enum_json_diff_operation in
 // MySQL's sql/json_diff.h.
 type DiffOp uint8
@@ -65,6 +44,27 @@ type Diff struct {
 // top-level header is not valid binary JSON; values are fully decoded only
 // by AppendJSON or ApplyDiffs. It also rejects paths MySQL never writes in
 // diffs (wildcards, ranges, "**") and the empty path "$".
+//
+// # Json_diff_vector (MySQL sql/json_diff.cc)
+//
+// In the after-image of a PARTIAL_UPDATE_ROWS event, a JSON column whose
+// partial-update bit is set holds a Json_diff_vector instead of a binary
+// JSON document. Json_diff_vector::write_binary writes a 4-byte
+// little-endian length (the column's usual 4-byte JSON length prefix)
+// followed by that many bytes of diffs, one after another:
+//
+//	+---------+--------------------+--------+--------------------+-------+
+//	| op      | path length        | path   | value length       | value |
+//	| 1 byte  | packed integer     |        | packed integer     |       |
+//	+---------+--------------------+--------+--------------------+-------+
+//	                                         (value fields absent for REMOVE)
+//
+// op is enum_json_diff_operation: 0 REPLACE, 1 INSERT, 2 REMOVE. The path is
+// the text Json_path::to_string produces ('$' then ".member",
+// ".\"quoted member\"", "[N]", "[last]" or "[last-N]" legs) and the value is
+// a binary JSON document. Packed integers are the protocol's length-encoded
+// integers: one byte below 251, or 252 + 2 bytes, 253 + 3 bytes, 254 + 8
+// bytes, little-endian.
 func ParseDiffs(b []byte) ([]Diff, error) {
 	// Each diff takes at least 3 bytes (op, path length, "$"), which
 	// bounds the slice capacity by the input length.

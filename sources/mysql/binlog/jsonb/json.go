@@ -6,7 +6,68 @@ import (
 	"strconv"
 )
 
-// MySQL binary JSON (sql-common/json_binary.h, json_binary.cc).
+// MySQL field types (include/field_types.h) that have their own rendering.
+const (
+	typeTimestamp  = 7
+	typeDate       = 10
+	typeTime       = 11
+	typeDatetime   = 12
+	typeNewDecimal = 246
+	typeVarString  = 253
+)
+
+const (
+	jsonSmallObject = 0x00
+	jsonLargeObject = 0x01
+	jsonSmallArray  = 0x02
+	jsonLargeArray  = 0x03
+	jsonLiteral     = 0x04
+	jsonInt16       = 0x05
+	jsonUint16      = 0x06
+	jsonInt32       = 0x07
+	jsonUint32      = 0x08
+	jsonInt64       = 0x09
+	jsonUint64      = 0x0a
+	jsonDouble      = 0x0b
+	jsonString      = 0x0c
+	jsonOpaque      = 0x0f
+)
+
+// MaxDepth is the deepest nesting of arrays and objects MySQL accepts
+// (JSON_DOCUMENT_MAX_DEPTH); deeper documents are rejected.
+const MaxDepth = 100
+
+// decoder walks one document. budget bounds the work: in a well-formed
+// document every value entry, key and string occupies its own bytes, so the
+// number of nodes plus string bytes visited can never exceed the document
+// length. Hostile documents whose entries point at shared data (which would
+// otherwise multiply the output exponentially) run out of budget.
+type decoder struct {
+	doc    []byte
+	budget int
+}
+
+// AppendJSON appends the JSON text of the MySQL binary JSON document bin to
+// dst and returns the extended buffer.
+//
+// The text is compact (no blanks between tokens; MySQL's printer puts one
+// after ',' and ':'); otherwise every value is spelled as MySQL prints it:
+//   - integers in decimal, unsigned ones unsigned;
+//   - doubles with MySQL's my_gcvt rules: shortest round-trip digits, in
+//     fixed notation from 1e-15 up to below 1e15 (and for 17-digit values
+//     below 1e16), with ".0" added to integral values (1.0,
+//     100000000000000.0, 0.00001, 0.00000015), otherwise in e-notation
+//     without '+' or padding (1e15, 1.5e300, 1e-16); NaN and infinities,
+//     which MySQL never stores, are errors;
+//   - strings with MySQL's escaping: \" \\ \b \t \n \f \r, \u00xx for
+//     other bytes below 0x20, all other bytes (even invalid UTF-8) copied;
+//   - opaque values as in the table below.
+//
+// Object members are printed in stored order. An empty bin is the JSON
+// null literal and bytes after the top-level value are ignored, both as in
+// MySQL. On error dst is returned truncated to its original length.
+//
+// # Binary JSON (MySQL sql-common/json_binary.h)
 //
 // A document is a type byte followed by a value. All integers are
 // little-endian.
@@ -69,57 +130,6 @@ import (
 //	             ((year*13+month)<<5 | day)<<17 | hour<<12 | minute<<6 | second;
 //	             for TIME hour<<12 | minute<<6 | second (10-bit hour)
 //	bits 23..0   microseconds
-
-// MySQL field types (include/field_types.h) that have their own rendering.
-const (
-	typeTimestamp  = 7
-	typeDate       = 10
-	typeTime       = 11
-	typeDatetime   = 12
-	typeNewDecimal = 246
-	typeVarString  = 253
-)
-
-const (
-	jsonSmallObject = 0x00
-	jsonLargeObject = 0x01
-	jsonSmallArray  = 0x02
-	jsonLargeArray  = 0x03
-	jsonLiteral     = 0x04
-	jsonInt16       = 0x05
-	jsonUint16      = 0x06
-	jsonInt32       = 0x07
-	jsonUint32      = 0x08
-	jsonInt64       = 0x09
-	jsonUint64      = 0x0a
-	jsonDouble      = 0x0b
-	jsonString      = 0x0c
-	jsonOpaque      = 0x0f
-)
-
-// MaxDepth is the deepest nesting of arrays and objects MySQL accepts
-// (JSON_DOCUMENT_MAX_DEPTH); deeper documents are rejected.
-const MaxDepth = 100
-
-// decoder walks one document. budget bounds the work: in a well-formed
-// document every value entry, key and string occupies its own bytes, so the
-// number of nodes plus string bytes visited can never exceed the document
-// length. Hostile documents whose entries point at shared data (which would
-// otherwise multiply the output exponentially) run out of budget.
-type decoder struct {
-	doc    []byte
-	budget int
-}
-
-// AppendJSON appends the JSON text of the MySQL binary JSON document bin to
-// dst and returns the extended buffer.
-//
-// The text is compact (no blanks between tokens); otherwise scalars are
-// spelled as MySQL prints them: integers in decimal, doubles as described
-// at appendDouble, strings with MySQL's escaping (see appendString), opaque
-// values as described above. Object members are printed in stored order.
-//
-// On error dst is returned truncated to its original length.
 func AppendJSON(dst, bin []byte) ([]byte, error) {
 	if len(bin) == 0 {
 		return append(dst, "null"...), nil
