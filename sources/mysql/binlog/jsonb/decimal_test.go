@@ -20,6 +20,9 @@ func TestAppendDecimalKnownVectors(t *testing.T) {
 		{"810dfb38d204d2", 14, 4, "1234567890.1234"},
 		// ... and its negation: every byte inverted.
 		{"7ef204c72dfb2d", 14, 4, "-1234567890.1234"},
+		// The example in AppendDecimal's documentation.
+		{"807b2d", 5, 2, "123.45"},
+		{"7f84d2", 5, 2, "-123.45"},
 		// rust_mysql_common/json-opaque.binlog: DECIMAL(6,3) 123.456.
 		{"807b01c8", 6, 3, "123.456"},
 		// ... and DECIMAL(11,2) 9.00.

@@ -65,6 +65,15 @@ type Diff struct {
 // a binary JSON document. Packed integers are the protocol's length-encoded
 // integers: one byte below 251, or 252 + 2 bytes, 253 + 3 bytes, 254 + 8
 // bytes, little-endian.
+//
+// Where the vector sits (sql/rpl_record.cc pack_row): a PARTIAL_UPDATE_ROWS
+// after-image starts with value_options (packed integer; bit 0 =
+// PARTIAL_JSON_UPDATES). When that bit is set, a bitmap of
+// (number of JSON columns in the table + 7) / 8 bytes follows, one bit per
+// JSON column of the table in column order, whether or not the column is
+// in the image; then come the usual null bitmap and the column values. A
+// JSON column whose bit is set holds the 4-byte length and the vector; one
+// whose bit is clear holds an ordinary binary JSON document.
 func ParseDiffs(b []byte) ([]Diff, error) {
 	// Each diff takes at least 3 bytes (op, path length, "$"), which
 	// bounds the slice capacity by the input length.
