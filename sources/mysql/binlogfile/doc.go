@@ -28,7 +28,8 @@
 // example all the files of a relay log). NewReader reads from any io.Reader,
 // such as a pipe or bytes in memory. WithStartPosition and WithStopPosition
 // select a byte range, like mysqlbinlog --start-position and
-// --stop-position; WithDecoderOptions passes options such as
+// --stop-position (the reader still reads the table maps before the start
+// position, so rows events right after it can be decoded); WithDecoderOptions passes options such as
 // binlog.WithoutChecksumVerification to the decoder.
 //
 // # What the reader does

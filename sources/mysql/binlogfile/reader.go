@@ -66,11 +66,12 @@ type config struct {
 }
 
 // WithStartPosition starts reading at byte offset pos of the first file
-// (as mysqlbinlog --start-position). The reader still decodes the format
-// event at offset 4 first, so events after pos are read with the right
-// format, but it does not return that event unless pos is 4 or less. pos must
-// be the start of an event, as shown by the Pos of an event or by
-// mysqlbinlog's "# at N".
+// (as mysqlbinlog --start-position). pos must be the start of an event, as
+// shown by the Pos of an event or by mysqlbinlog's "# at N". The reader still
+// reads the file from offset 4 up to pos, decoding the FORMAT_DESCRIPTION
+// events and TABLE_MAP events there and skipping the others, so that events
+// after pos are decoded with the right format and rows events right after pos
+// find their table map; it returns no event before pos.
 func WithStartPosition(pos int64) Option {
 	return func(c *config) { c.start = pos }
 }
@@ -360,25 +361,36 @@ func (r *Reader) afterFirst(ev *Event) error {
 	if r.size >= 0 && start > r.size {
 		return fmt.Errorf("binlog %s: start position %d is past the end of the file (%d bytes)", r.name, start, r.size)
 	}
-	if r.file != nil {
-		if _, err := r.file.Seek(start, io.SeekStart); err != nil {
-			return fmt.Errorf("binlog %s: seek to start position %d: %w", r.name, start, err)
+	// Read up to the start position instead of seeking there: the
+	// TABLE_MAP events before it (and any later FORMAT_DESCRIPTION) are
+	// decoded so that rows events after it can be decoded too. Other
+	// events are skipped unread.
+	read := r.bytesRead
+	for r.pos < start {
+		if _, err := r.readEventMode(start); err != nil {
+			if err == io.EOF {
+				return fmt.Errorf("binlog %s: start position %d is past the end of the stream (%d bytes)", r.name, start, r.pos)
+			}
+			return err
 		}
-		r.br.Reset(r.file)
-	} else {
-		n, err := r.br.Discard(int(start - r.pos))
-		if err != nil {
-			return fmt.Errorf("binlog %s: start position %d is past the end of the stream (%d bytes): %w", r.name, start, r.pos+int64(n), err)
+		if r.pending != nil {
+			return r.pending
 		}
 	}
-	r.pos = start
+	r.bytesRead = read
 	r.seeked = true
 	return nil
 }
 
 // readEvent reads and decodes the event at r.pos. It returns io.EOF when the
 // file ends exactly at an event boundary.
-func (r *Reader) readEvent() (*Event, error) {
+func (r *Reader) readEvent() (*Event, error) { return r.readEventMode(0) }
+
+// readEventMode reads the event at r.pos. With skipTo > 0 it is reaching a
+// start position: it decodes only the events whose state later events need
+// (formats, table maps, START_ENCRYPTION), skips the others and returns a
+// nil event.
+func (r *Reader) readEventMode(skipTo int64) (*Event, error) {
 	pos := r.pos
 	n, err := io.ReadFull(r.br, r.hdr[:])
 	switch {
@@ -407,6 +419,21 @@ func (r *Reader) readEvent() (*Event, error) {
 		r.restat()
 		if pos+size > r.size {
 			return nil, r.incomplete(pos, t, true, fmt.Sprintf("event_size is %d but only %d bytes are left", size, r.size-pos))
+		}
+	}
+
+	if skipTo > 0 {
+		if pos+size > skipTo {
+			return nil, fmt.Errorf("binlog %s: start position %d is inside the %s event at %d..%d; use a position where an event starts (an event's pos, or mysqlbinlog's \"# at N\")", r.name, skipTo, t, pos, pos+size)
+		}
+		switch t {
+		case binlog.FormatDescriptionEventType, binlog.StartEventV3Type, binlog.TableMapEventType, binlog.MariaStartEncryptionEventType:
+		default:
+			if _, err := r.br.Discard(int(size) - len(r.hdr)); err != nil {
+				return nil, r.readErr(pos, t, size, err)
+			}
+			r.pos = pos + size
+			return nil, nil
 		}
 	}
 

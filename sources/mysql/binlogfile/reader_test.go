@@ -186,7 +186,7 @@ func TestStartStopPosition(t *testing.T) {
 		{"start and stop", []Option{WithStartPosition(b.pos[1]), WithStopPosition(b.pos[2])}, []string{"one"}, false, ""},
 		{"start inside FDE", []Option{WithStartPosition(10)}, nil, false, "start position 10 is inside the FORMAT_DESCRIPTION event at 4.."},
 		{"start past end", []Option{WithStartPosition(int64(len(b.buf)) + 1)}, nil, false, "is past the end of the"},
-		{"start mid-event", []Option{WithStartPosition(b.pos[2] + 3)}, nil, false, fmt.Sprintf("(is start position %d the start of an event?)", b.pos[2]+3)},
+		{"start mid-event", []Option{WithStartPosition(b.pos[2] + 3)}, nil, false, fmt.Sprintf("start position %d is inside the TYPE_200 event at %d..%d; use a position where an event starts", b.pos[2]+3, b.pos[2], b.pos[3])},
 	}
 	for _, c := range cases {
 		for _, stream := range []bool{false, true} {

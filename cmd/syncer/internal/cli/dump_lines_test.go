@@ -50,6 +50,12 @@ func TestDumpKnownLines(t *testing.T) {
 		if got := lineAt(t, dump(t, c.file), c.pos); got != c.want {
 			t.Errorf("%s at %s:\n got %s\nwant %s", filepath.Base(c.file), c.pos, got, c.want)
 		}
+		// Starting right at a rows event still decodes its rows: the
+		// table map before the start position is read.
+		first, _, _ := strings.Cut(dump(t, "--start-position", c.pos, c.file), "\n")
+		if first != c.want {
+			t.Errorf("%s from --start-position %s:\n got %s\nwant %s", filepath.Base(c.file), c.pos, first, c.want)
+		}
 	}
 	// The in-use flag of the FDE of a binlog that was not closed cleanly.
 	if l := lineAt(t, dump(t, zal), "4"); !strings.Contains(l, `"header":{"timestamp":1492065252,"server_id":1,"log_pos":120,"flags":1}`) {
