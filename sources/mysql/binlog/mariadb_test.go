@@ -215,3 +215,32 @@ func FuzzMariaDBEvents(f *testing.F) {
 		}
 	})
 }
+
+// MariaDB 11.5+ writes the originating thread id in GTID events
+// (FL_EXTRA_THREAD_ID); it equals the thread_id of the group's QUERY.
+func TestMariaDBCorpusGTIDThreadID(t *testing.T) {
+	evs := decodeCorpusFile(t, "mariadb-poc/domain_id_0/mariadb-repl-bin.000010")
+	checked := 0
+	for i := 0; i+1 < len(evs); i++ {
+		g, ok := evs[i].Ev.Body.(*MariaGTIDEvent)
+		if !ok {
+			continue
+		}
+		if g.FlagsExtra&MariaGTIDExtraThreadID == 0 || !g.HasThreadID {
+			t.Fatalf("%s: no thread id (flags_extra %#x)", g, g.FlagsExtra)
+		}
+		if q, ok := evs[i+1].Ev.Body.(*QueryEvent); ok {
+			if q.ThreadID != g.ThreadID {
+				t.Errorf("%s: thread id %d, its QUERY says %d", g, g.ThreadID, q.ThreadID)
+			}
+			checked++
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d GTID/QUERY pairs checked", checked)
+	}
+	first := bodies[*MariaGTIDEvent](evs)[0]
+	if first.String() != "0-10-292197" || first.ThreadID != 5 || !first.DDL {
+		t.Errorf("first GTID = %+v", first)
+	}
+}
