@@ -64,6 +64,12 @@ type RowsEvent struct {
 	// RowData is the row images (decompressed for compressed events).
 	RowData    []byte
 	Compressed bool
+	// Foreign is set when the FORMAT_DESCRIPTION gives this type code a
+	// post-header length that no rows event has (6, 8 or 10): a
+	// development tree (MySQL 5.2 "drop6") that numbered its events
+	// differently. The body is then kept undecoded in RowData and the
+	// event has no rows.
+	Foreign bool
 	// Table is the table map the event refers to (nil only for the
 	// dummy end-of-statement event that some servers write with table
 	// id 0xFFFFFF / 0xFFFFFFFFFFFF and no rows).
@@ -145,6 +151,10 @@ const (
 func (e *RowsEvent) decode(d *Decoder, h *Header, data []byte) error {
 	*e = RowsEvent{Type: h.Type}
 	ph := d.format.PostHeaderLen(h.Type, defaultRowsPostHeader(h.Type))
+	if ph != 6 && ph != 8 && ph != 10 {
+		e.Foreign, e.RowData = true, data
+		return nil
+	}
 	c := newCursor(data)
 	if ph == 6 {
 		e.TableID = uint64(c.u32("table_id"))
@@ -167,8 +177,6 @@ func (e *RowsEvent) decode(d *Decoder, h *Header, data []byte) error {
 		if err := e.parseExtraRowInfo(); err != nil {
 			return err
 		}
-	} else if ph > 8 {
-		c.skip(ph-8, "post-header")
 	}
 	width, _ := c.lenenc("column count")
 	if c.err != nil {
