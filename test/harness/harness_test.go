@@ -56,6 +56,7 @@ func itoa(n int) string {
 }
 
 func TestMariaDBLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	m, err := harness.StartMariaDB(ctx, harness.MariaDBOptions{RowMetadata: "MINIMAL", ServerID: 42})
 	if err != nil {
@@ -173,6 +174,7 @@ func TestMariaDBLifecycle(t *testing.T) {
 }
 
 func TestMariaDBCompressedNoChecksum(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{Compress: true, CompressMinLen: 10, Checksum: "NONE"})
 	var compress, minLen, checksum string
 	err := m.DB().QueryRowContext(t.Context(),
@@ -186,6 +188,7 @@ func TestMariaDBCompressedNoChecksum(t *testing.T) {
 }
 
 func TestMariaDBStartFailureIncludesErrorLog(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	_, err := harness.StartMariaDB(ctx, harness.MariaDBOptions{
 		ExtraArgs:    []string{"--no-such-option-for-the-harness-test"},
@@ -225,6 +228,7 @@ func TestMariaDBOptionValidation(t *testing.T) {
 }
 
 func TestPostgresLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	p, err := harness.StartPostgres(ctx, harness.PostgresOptions{})
 	if err != nil {
@@ -286,6 +290,7 @@ func TestPostgresLifecycle(t *testing.T) {
 }
 
 func TestPostgresForTest(t *testing.T) {
+	t.Parallel()
 	p := harness.PostgresForTest(t, harness.PostgresOptions{Database: "other"})
 	conn, err := p.Connect(t.Context())
 	if err != nil {
@@ -295,5 +300,30 @@ func TestPostgresForTest(t *testing.T) {
 	var db string
 	if err := conn.QueryRow(t.Context(), "SELECT current_database()").Scan(&db); err != nil || db != "other" {
 		t.Errorf("current_database() = %q, %v; want other", db, err)
+	}
+}
+
+// TestMissingBinariesPolicy checks the skip policy: a missing binary is a
+// skip outside CI and a failure in CI.
+func TestMissingBinariesPolicy(t *testing.T) {
+	ctx := t.Context()
+	empty := t.TempDir()
+	_, merr := harness.StartMariaDB(ctx, harness.MariaDBOptions{BinDir: empty})
+	_, perr := harness.StartPostgres(ctx, harness.PostgresOptions{BinDir: empty})
+	for name, err := range map[string]error{"MariaDB": merr, "PostgreSQL": perr} {
+		if !errors.Is(err, harness.ErrNotInstalled) {
+			t.Fatalf("%s with an empty BinDir: error %v, want ErrNotInstalled", name, err)
+		}
+		t.Setenv("CI", "true")
+		if skip, msg := harness.CheckStartError(err); skip {
+			t.Errorf("%s: CI=true: CheckStartError says skip (%s); want a failure", name, msg)
+		}
+		t.Setenv("CI", "")
+		if skip, msg := harness.CheckStartError(err); !skip || !strings.Contains(msg, "not found") {
+			t.Errorf("%s: CI unset: CheckStartError = %v, %q; want skip naming the missing binary", name, skip, msg)
+		}
+	}
+	if skip, _ := harness.CheckStartError(errors.New("port clash")); skip {
+		t.Error("CheckStartError skips an error that is not ErrNotInstalled")
 	}
 }

@@ -35,6 +35,10 @@ type MariaDBOptions struct {
 	// BinlogBaseName is the base name of the binlog files inside
 	// BinlogDir(); default "mariadb-bin".
 	BinlogBaseName string
+	// BinDir is the directory holding mariadbd and mariadb-install-db;
+	// default: PATH, then /usr/sbin, /usr/bin, /usr/local/mysql/bin,
+	// /usr/local/bin.
+	BinDir string
 	// ExtraArgs are appended to the mariadbd command line, for example
 	// "--binlog-annotate-row-events=OFF".
 	ExtraArgs []string
@@ -133,11 +137,15 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	mariadbd, err := findBinary("mariadbd", mariadbBinDirs...)
+	find := func(name string) (string, error) { return findBinary(name, mariadbBinDirs...) }
+	if opts.BinDir != "" {
+		find = func(name string) (string, error) { return findIn(name, opts.BinDir) }
+	}
+	mariadbd, err := find("mariadbd")
 	if err != nil {
 		return nil, fmt.Errorf("harness: start MariaDB: %w", err)
 	}
-	installDB, err := findBinary("mariadb-install-db", mariadbBinDirs...)
+	installDB, err := find("mariadb-install-db")
 	if err != nil {
 		return nil, fmt.Errorf("harness: start MariaDB: %w", err)
 	}

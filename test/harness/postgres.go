@@ -27,6 +27,10 @@ type PostgresOptions struct {
 	// exists, else "nobody", else a "syncer-test" account created with
 	// useradd. Ignored when the caller is not root.
 	RunAs string
+	// BinDir is the directory holding initdb and postgres; default: the
+	// newest /usr/lib/postgresql/<version>/bin, else the directory of
+	// initdb on PATH.
+	BinDir string
 	// Database is created after start-up and used by DSN(); default
 	// "syncer".
 	Database string
@@ -94,9 +98,17 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	bin, err := postgresBinDir()
-	if err != nil {
-		return nil, fmt.Errorf("harness: start PostgreSQL: %w", err)
+	bin := opts.BinDir
+	if bin == "" {
+		var err error
+		if bin, err = postgresBinDir(); err != nil {
+			return nil, fmt.Errorf("harness: start PostgreSQL: %w", err)
+		}
+	}
+	for _, name := range []string{"initdb", "postgres"} {
+		if _, err := findIn(name, bin); err != nil {
+			return nil, fmt.Errorf("harness: start PostgreSQL: %w", err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()

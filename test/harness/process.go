@@ -51,6 +51,15 @@ func findBinary(name string, dirs ...string) (string, error) {
 		name, strings.Join(dirs, ", "), ErrNotInstalled)
 }
 
+// findIn looks for name in dir only.
+func findIn(name, dir string) (string, error) {
+	p := filepath.Join(dir, name)
+	if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+		return p, nil
+	}
+	return "", fmt.Errorf("%s not found in %s: %w", name, dir, ErrNotInstalled)
+}
+
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago. The
 // caller must cope with another process taking it before the server binds
 // it (the start functions retry on a bind clash).
