@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"testing"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 )
@@ -244,4 +245,41 @@ func oracleCFormatG(x float64, prec int) string {
 		f = strings.TrimRight(strings.TrimRight(f, "0"), ".")
 	}
 	return f
+}
+
+// TestOracleCFormatG pins the printf("%g") emulation the oracle relies on
+// for FLOAT (%-20g) and DOUBLE (%-.20g). The expected strings are glibc's
+// (as reproduced by Python's correctly rounded %-formatting; the DOUBLE
+// row -2.7182818284590450908 is also in the corpus output).
+func TestOracleCFormatG(t *testing.T) {
+	for _, c := range []struct {
+		x       float64
+		g6, g20 string
+	}{
+		{3.140000104904175, "3.14", "3.1400001049041748047"}, // float32(3.14)
+		{4.509329905502809e+27, "4.50933e+27", "4.5093299055028090614e+27"},
+		{1000000.0, "1e+06", "1000000"},
+		{100000.0, "100000", "100000"},
+		{123456.7, "123457", "123456.69999999999709"},
+		{0.0001, "0.0001", "0.00010000000000000000479"},
+		{1e-05, "1e-05", "1.0000000000000000818e-05"},
+		{math.Copysign(0, -1), "-0", "-0"},
+		{0.0, "0", "0"},
+		{1e+300, "1e+300", "1.0000000000000000525e+300"},
+		{5e-324, "4.94066e-324", "4.9406564584124654418e-324"},
+		{0.1, "0.1", "0.10000000000000000555"},
+		{-2.718281828459045, "-2.71828", "-2.7182818284590450908"},
+		{127613.0, "127613", "127613"},
+		{9.999995, "10", "9.9999950000000001893"},
+		{999999.5, "1e+06", "999999.5"},
+		{-1.500000053056283e-07, "-1.5e-07", "-1.5000000530562829226e-07"},
+		{1.1805916207174113e+21, "1.18059e+21", "1.1805916207174113034e+21"},
+	} {
+		if got := oracleCFormatG(c.x, 6); got != c.g6 {
+			t.Errorf("%%.6g of %v: got %q, want %q", c.x, got, c.g6)
+		}
+		if got := oracleCFormatG(c.x, 20); got != c.g20 {
+			t.Errorf("%%.20g of %v: got %q, want %q", c.x, got, c.g20)
+		}
+	}
 }

@@ -116,9 +116,9 @@ func TestMariaDBBinlogOracle(t *testing.T) {
 
 type oracleStats struct {
 	events, rows, images, values, nonNull int
-	afterCut, preGA, inPayload           int
-	repadded                             int // BINARY(n) values equal to theirs re-padded with zero bytes
-	byType                               map[string]int // non-NULL values, by type name without its (...)
+	afterCut, preGA, inPayload            int
+	repadded                              int            // BINARY(n) values equal to theirs re-padded with zero bytes
+	byType                                map[string]int // non-NULL values, by type name without its (...)
 }
 
 func (s *oracleStats) add(o oracleStats) {
