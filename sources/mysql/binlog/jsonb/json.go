@@ -340,6 +340,10 @@ func readVarLen(b []byte, off int) (int, int, error) {
 			if v > math.MaxUint32 {
 				return 0, 0, corrupt(off, "json: length exceeds 32 bits")
 			}
+			if v > math.MaxInt {
+				// Only on 32-bit platforms; no input can be this long.
+				return 0, 0, corrupt(off, "json: length exceeds the address space")
+			}
 			return int(v), i + 1, nil
 		}
 	}
