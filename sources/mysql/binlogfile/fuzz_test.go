@@ -36,7 +36,8 @@ func FuzzReader(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, opts := range [][]Option{nil, {WithDecoderOptions(binlog.WithoutChecksumVerification())}} {
+		mid := int64(len(data) / 2)
+		for _, opts := range [][]Option{nil, {WithDecoderOptions(binlog.WithoutChecksumVerification())}, {WithStartPosition(mid), WithStopPosition(mid + 64)}} {
 			r := NewReader(bytes.NewReader(data), "fuzz.bin", opts...)
 			n := 0
 			for {
