@@ -176,10 +176,11 @@ func versionString() string {
 		}
 	}
 	s := "syncer " + version
-	if rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	// A pseudo-version (v0.0.0-<date>-<rev>) already names the commit.
+	if rev != "" && !strings.Contains(version, rev) {
 		s += " commit " + rev
 		if modified {
 			s += "+dirty"
