@@ -99,6 +99,11 @@ func TestDumpCorpus(t *testing.T) {
 			path := filepath.Join(dir, filepath.FromSlash(rel))
 			args := []string{"binlog", "dump", path}
 			if staleCRC[rel] {
+				// Without the flag: a checksum error with the hint.
+				code, _, errOut := runCLI(args...)
+				if code != 1 || !strings.Contains(errOut, "checksum mismatch (to dump the event anyway, run with --no-verify-checksum)") {
+					t.Errorf("without --no-verify-checksum: exit %d, %q", code, errOut)
+				}
 				args = append(args, "--no-verify-checksum")
 			}
 			code, out, errOut := runCLI(args...)

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -54,6 +55,9 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) error {
 		if err != nil {
 			if ferr := w.Flush(); ferr != nil {
 				return ferr
+			}
+			if errors.Is(err, binlog.ErrChecksum) {
+				err = fmt.Errorf("%w (to dump the event anyway, run with --no-verify-checksum)", err)
 			}
 			return err
 		}
