@@ -113,6 +113,26 @@ func (v *Value) Float64() float64 {
 // decimal, binary JSON, JSON diff, geometry, vector.
 func (v *Value) Bytes() []byte { return v.raw }
 
+// AppendText appends a text value (KindString, or an ENUM label) converted
+// to UTF-8 from the column charset. ok is false when the value is not
+// text, or its bytes do not convert (binary data, an unknown charset with
+// bytes that are not UTF-8); dst is then returned unchanged.
+func (v *Value) AppendText(dst []byte) (out []byte, ok bool) {
+	switch v.kind {
+	case KindString:
+		cs := v.col.Charset
+		if cs == CharsetUnknown {
+			cs = CharsetUTF8MB4 // no metadata: accept the bytes if they are UTF-8
+		}
+		return AppendUTF8(dst, v.raw, cs)
+	case KindEnum:
+		if v.bits >= 1 && v.bits <= uint64(len(v.col.EnumValues)) {
+			return append(dst, v.col.EnumValues[v.bits-1]...), true
+		}
+	}
+	return dst, false
+}
+
 // Date returns the calendar parts of DATE, DATETIME and TIMESTAMP values
 // (zero for the zero date).
 func (v *Value) Date() (year, month, day int) {

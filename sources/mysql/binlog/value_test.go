@@ -500,3 +500,18 @@ func TestValueErrors(t *testing.T) {
 		t.Errorf("old DECIMAL: %v", it.Err())
 	}
 }
+
+func TestValueAppendText(t *testing.T) {
+	v := oneValue(t, testColumn{typ: TypeVarchar, meta: le(2, 20)}, charsetMeta(51), lenPrefixed(1, []byte{0xcf, 0xf0, 0xe8}))
+	if out, ok := v.AppendText(nil); !ok || string(out) != "При" {
+		t.Errorf("cp1251 text: %q %v", out, ok)
+	}
+	v = oneValue(t, testColumn{typ: TypeVarchar, meta: le(2, 20)}, nil, lenPrefixed(1, []byte{0xff}))
+	if _, ok := v.AppendText(nil); ok {
+		t.Error("invalid UTF-8 without charset metadata converted")
+	}
+	v = oneValue(t, testColumn{typ: TypeString, meta: []byte{byte(TypeEnum), 1}}, enumSetMeta([][]string{{"red", "green"}}, nil), []byte{2})
+	if out, ok := v.AppendText(nil); !ok || string(out) != "green" {
+		t.Errorf("ENUM label: %q %v", out, ok)
+	}
+}
