@@ -201,6 +201,25 @@ func tables() []table {
 			{"s_utf", "SET('α','β','γ') CHARACTER SET utf8mb4", kSet},
 			{"s9", "SET(" + labels("n", 9, 1) + ")", kSet},
 		}},
+		{"strings_more", []column{
+			{"utf16_vc", "VARCHAR(20) CHARACTER SET utf16", kText},
+			{"utf16le_vc", "VARCHAR(20) CHARACTER SET utf16le", kText},
+			{"utf32_vc", "VARCHAR(20) CHARACTER SET utf32", kText},
+			{"ucs2_vc", "VARCHAR(20) CHARACTER SET ucs2", kText},
+			{"utf16_c", "CHAR(5) CHARACTER SET utf16", kText},
+			{"latin2_vc", "VARCHAR(20) CHARACTER SET latin2", kText},
+			{"cp1250_vc", "VARCHAR(20) CHARACTER SET cp1250", kText},
+			{"greek_vc", "VARCHAR(20) CHARACTER SET greek", kText},
+			{"hebrew_vc", "VARCHAR(20) CHARACTER SET hebrew", kText},
+			{"cp932_vc", "VARCHAR(20) CHARACTER SET cp932", kText},
+			{"eucjpms_vc", "VARCHAR(20) CHARACTER SET eucjpms", kText},
+			{"gb2312_vc", "VARCHAR(20) CHARACTER SET gb2312", kText},
+			{"tis620_vc", "VARCHAR(20) CHARACTER SET tis620", kText},
+			{"cp866_vc", "VARCHAR(20) CHARACTER SET cp866", kText},
+			{"koi8u_vc", "VARCHAR(20) CHARACTER SET koi8u", kText},
+		}},
+		{"wide", wideCols()},
+		{"many", []column{{"v", "INT", kInt}, {"s", "VARCHAR(20)", kText}}},
 		{"json_geo", []column{
 			{"j", "JSON", kText},
 			{"g", "GEOMETRY", kGeometry},
@@ -212,6 +231,44 @@ func tables() []table {
 			{"g_srid", "GEOMETRY REF_SYSTEM_ID=4326", kGeometry},
 		}},
 	}
+}
+
+// wideCols returns 300 columns, so that the column count, the null bitmap
+// and the metadata need more than one byte of length.
+func wideCols() []column {
+	cols := make([]column, 300)
+	for i := range cols {
+		switch i % 3 {
+		case 0:
+			cols[i] = column{fmt.Sprintf("c%03d", i), "SMALLINT", kInt}
+		case 1:
+			cols[i] = column{fmt.Sprintf("c%03d", i), "VARCHAR(3)", kText}
+		default:
+			cols[i] = column{fmt.Sprintf("c%03d", i), "DECIMAL(4,1)", kDecimal}
+		}
+	}
+	return cols
+}
+
+// wideRow returns "(id, v0, v1, ...)" for the wide table; every nullEvery-th
+// value is NULL (0: none).
+func wideRow(id, nullEvery int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "(%d", id)
+	for i := 0; i < 300; i++ {
+		switch {
+		case nullEvery > 0 && i%nullEvery == 0:
+			b.WriteString(", NULL")
+		case i%3 == 0:
+			fmt.Fprintf(&b, ", %d", i*id-150)
+		case i%3 == 1:
+			fmt.Fprintf(&b, ", '%d'", i%1000)
+		default:
+			fmt.Fprintf(&b, ", %d.%d", i%1000-500, i%10)
+		}
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // nullRow returns "(id, NULL, NULL, ...)" for t.
@@ -426,6 +483,32 @@ func workload() []step {
 		"UPDATE enums_sets SET e_utf = '😀', s_utf = 'β' WHERE id = 4",
 		"DELETE FROM enums_sets WHERE id = 2",
 		"DELETE FROM enums_sets",
+	)
+
+	// More character sets: UTF-16/32 and UCS-2, Central European, Greek,
+	// Hebrew, Japanese (cp932, eucjpms), GB2312, Thai, DOS Cyrillic, KOI8-U.
+	add("strings_more",
+		"INSERT INTO strings_more VALUES (1, 'UTF-16 😀 ü', 'le 日本', 'utf32 🎉', 'ucs2 Ω', '😀ab', "+
+			"'Zażółć gęślą', 'Příliš žluťoučký', 'Καλημέρα', 'שלום עולם', '表示 ①', '髙橋 ①', '简体中文', 'สวัสดี', 'Привет', 'Привіт ї')",
+		"INSERT INTO strings_more VALUES (2, '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''), "+nullRow(tbl["strings_more"], 3),
+		"UPDATE strings_more SET utf16_vc = 'x', greek_vc = 'Ωμέγα', cp932_vc = 'ｶﾀｶﾅ' WHERE id IN (1, 2)",
+		"DELETE FROM strings_more",
+	)
+
+	// 300 columns; NULL patterns across the multi-byte null bitmap.
+	add("wide",
+		"INSERT INTO wide VALUES "+wideRow(1, 0)+", "+wideRow(2, 7)+", "+nullRow(tbl["wide"], 3),
+		"UPDATE wide SET c000 = 1, c299 = 9.9, c150 = 77 WHERE id IN (1, 3)",
+		"UPDATE wide SET c001 = NULL, c298 = 'z' WHERE id = 2",
+		"DELETE FROM wide",
+	)
+
+	// Statements whose rows span several rows events.
+	add("many",
+		"INSERT INTO many SELECT seq, seq * 3, CONCAT('row ', seq) FROM seq_1_to_3000",
+		"UPDATE many SET v = v + 1, s = CONCAT(s, '+') WHERE id % 3 = 0",
+		"DELETE FROM many WHERE id > 2500",
+		"DELETE FROM many",
 	)
 
 	// JSON (text in MariaDB) and geometry with and without SRIDs.
