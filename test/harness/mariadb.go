@@ -179,14 +179,19 @@ func (m *MariaDB) start(ctx context.Context, mariadbd, installDB string) error {
 		return fmt.Errorf("harness: start MariaDB: %w", err)
 	}
 	m.log.Debug("initialising data directory")
-	install := exec.CommandContext(ctx, installDB,
+	installArgs := []string{
 		"--no-defaults",
-		"--datadir="+m.dataDir,
-		"--user=root",
+		"--datadir=" + m.dataDir,
 		"--auth-root-authentication-method=normal",
 		"--skip-test-db",
 		"--skip-name-resolve",
-	)
+	}
+	if os.Geteuid() == 0 {
+		// Run as root instead of switching to the mysql account, which
+		// could not enter a private temporary directory.
+		installArgs = append(installArgs, "--user=root")
+	}
+	install := exec.CommandContext(ctx, installDB, installArgs...)
 	if err := runLogged(ctx, install); err != nil {
 		return fmt.Errorf("harness: start MariaDB: mariadb-install-db: %w", err)
 	}
@@ -216,7 +221,6 @@ func (m *MariaDB) args() []string {
 	o := m.opts
 	args := []string{
 		"--no-defaults",
-		"--user=root",
 		"--datadir=" + m.dataDir,
 		"--socket=" + m.socket,
 		fmt.Sprintf("--port=%d", m.port),
@@ -238,6 +242,9 @@ func (m *MariaDB) args() []string {
 		"--innodb-buffer-pool-size=128M",
 		"--max-allowed-packet=256M",
 		"--max-binlog-size=1G",
+	}
+	if os.Geteuid() == 0 {
+		args = append(args, "--user=root")
 	}
 	if o.Compress {
 		args = append(args, "--log-bin-compress=ON")
