@@ -200,6 +200,8 @@ func tables() []table {
 			{"s64", "SET(" + labels("m", 64, 2) + ")", kSet},
 			{"s_utf", "SET('α','β','γ') CHARACTER SET utf8mb4", kSet},
 			{"s9", "SET(" + labels("n", 9, 1) + ")", kSet},
+			{"s_latin", "SET('à','ç','x') CHARACTER SET latin1", kSet},
+			{"e_cp1251", "ENUM('да','нет') CHARACTER SET cp1251", kEnum},
 		}},
 		{"strings_more", []column{
 			{"utf16_vc", "VARCHAR(20) CHARACTER SET utf16", kText},
@@ -471,12 +473,12 @@ func workload() []step {
 	// ENUM and SET: 1- and 2-byte ENUMs, SETs of 1..8 bytes, the empty
 	// value, the invalid ENUM value '' (index 0).
 	add("enums_sets",
-		"INSERT INTO enums_sets VALUES (1, 'a', 'ä', 'v000', 'é', '', 'm00', 'α', 'n0')",
-		"INSERT INTO enums_sets VALUES (2, 'c', '😀', 'v299', 'ü', 'x,y,z', "+allMembers("m", 64, 2)+", 'α,β,γ', "+allMembers("n", 9, 1)+")",
-		"INSERT INTO enums_sets VALUES (3, 'b', '日本', 'v256', 'é', 'y', 'm63', 'γ', 'n8'), "+nullRow(tbl["enums_sets"], 4),
+		"INSERT INTO enums_sets VALUES (1, 'a', 'ä', 'v000', 'é', '', 'm00', 'α', 'n0', 'à,ç', 'да')",
+		"INSERT INTO enums_sets VALUES (2, 'c', '😀', 'v299', 'ü', 'x,y,z', "+allMembers("m", 64, 2)+", 'α,β,γ', "+allMembers("n", 9, 1)+", 'x', 'нет')",
+		"INSERT INTO enums_sets VALUES (3, 'b', '日本', 'v256', 'é', 'y', 'm63', 'γ', 'n8', '', 'да'), "+nullRow(tbl["enums_sets"], 4),
 	)
 	session("SET sql_mode = ''")
-	add("enums_sets", "INSERT INTO enums_sets VALUES (5, 'nope', 'nope', 'nope', 'nope', '', 'm00,m63', '', '')")
+	add("enums_sets", "INSERT INTO enums_sets VALUES (5, 'nope', 'nope', 'nope', 'nope', '', 'm00,m63', '', '', 'ç', 'nope')")
 	session("SET sql_mode = DEFAULT")
 	add("enums_sets",
 		"UPDATE enums_sets SET e = 'b', e_big = 'v255', s64 = 'm31,m32', s = 'x,z' WHERE id IN (1, 3)",
