@@ -391,6 +391,7 @@ func (it *RowIterator) Next() bool {
 	}
 	it.scratch = it.scratch[:0]
 	e := it.ev
+	start := it.pos
 	first := it.after
 	if it.hasBefore {
 		first = it.before
@@ -410,6 +411,12 @@ func (it *RowIterator) Next() bool {
 				return false
 			}
 		}
+	}
+	if it.pos == start {
+		// Images that select no column take no bytes; the rows could
+		// never be told apart (and the loop would not end).
+		it.err = fmt.Errorf("row %d at row data offset %d: the columns-present bitmaps select no column, yet %d bytes of row data remain", it.row+1, start, len(it.data)-start)
+		return false
 	}
 	it.row++
 	return true

@@ -232,3 +232,16 @@ func TestRowsIteratorReuse(t *testing.T) {
 		}
 	}
 }
+
+func TestRowsEmptyImagesDoNotLoop(t *testing.T) {
+	d := NewDecoder()
+	decodeTestTable(t, d, &testTable{id: 1, cols: []testColumn{{typ: TypeLong}}})
+	ev, err := d.Decode(wrapEvent(WriteRowsEventV1Type, (&testRows{typ: WriteRowsEventV1Type, id: 1, width: 1, before: []byte{0}, data: []byte{7}}).body()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := ev.Body.(*RowsEvent).Rows()
+	if it.Next() || it.Err() == nil || !strings.Contains(it.Err().Error(), "select no column") {
+		t.Errorf("empty images: %v", it.Err())
+	}
+}
