@@ -359,6 +359,26 @@ func readPrefixed(c *Column, b []byte, width int) ([]byte, int, error) {
 // decodeValue decodes one non-NULL value of column c from the start of b
 // into v and returns the bytes consumed. pad, when not nil, supplies space
 // for re-padding BINARY(n) values.
+//
+// Value layouts in row images (Field::pack in MySQL and MariaDB; integers
+// little-endian unless noted):
+//
+//	type                    size                     content
+//	TINY SHORT INT24        1 2 3                    two's complement, or unsigned per SIGNEDNESS
+//	LONG LONGLONG           4 8                      same
+//	FLOAT DOUBLE            4 8                      IEEE 754
+//	NEWDECIMAL              decimalBinarySize(p,s)   see decimal.go
+//	BIT(n)                  n/8 + (n%8 > 0)          big-endian
+//	YEAR                    1                        year - 1900, 0 for 0000
+//	temporal types          see temporal.go
+//	VARCHAR VAR_STRING      1|2 + len                length prefix 1 byte if max length < 256
+//	STRING (CHAR, BINARY)   1|2 + len                as VARCHAR, trailing pad stripped
+//	ENUM                    1|2                      1-based index
+//	SET                     1..8                     bitmask
+//	BLOB TEXT JSON          meta + len               meta = width of the length prefix
+//	GEOMETRY                meta + len               4-byte SRID + WKB
+//	VECTOR                  meta + len               float32 array
+//	NULL type               0
 func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 	*v = Value{col: c}
 	switch c.op {
