@@ -127,7 +127,11 @@ func (v *Value) AppendText(dst []byte) (out []byte, ok bool) {
 		return AppendUTF8(dst, v.raw, cs)
 	case KindEnum:
 		if v.bits >= 1 && v.bits <= uint64(len(v.col.EnumValues)) {
-			return append(dst, v.col.EnumValues[v.bits-1]...), true
+			cs := v.col.Charset
+			if cs == CharsetUnknown {
+				cs = CharsetUTF8MB4
+			}
+			return AppendUTF8(dst, []byte(v.col.EnumValues[v.bits-1]), cs)
 		}
 	}
 	return dst, false
@@ -643,6 +647,7 @@ var ErrJSONRender = errors.New("cannot render value as JSON")
 //	binary               base64 string; BINARY(n) re-padded with zero bytes to n
 //	ENUM                 label ("" for index 0); the index number when labels are unknown
 //	SET                  array of labels; the bitmask number when labels are unknown
+//	                     (labels are converted from the column charset like text)
 //	JSON                 the JSON value itself
 //	JSON diff            array of {"op","path","value"} (value absent for remove)
 //	GEOMETRY             {"srid":N,"wkb":"hex"}
@@ -706,7 +711,7 @@ func (v *Value) AppendJSON(dst []byte) ([]byte, error) {
 			if v.bits == 0 {
 				return append(dst, `""`...), nil
 			}
-			return appendJSONString(dst, v.col.EnumValues[v.bits-1]), nil
+			return appendText(dst, []byte(v.col.EnumValues[v.bits-1]), v.col), nil
 		}
 		return strconv.AppendUint(dst, v.bits, 10), nil
 	case KindSet:
@@ -721,7 +726,7 @@ func (v *Value) AppendJSON(dst []byte) ([]byte, error) {
 					dst = append(dst, ',')
 				}
 				first = false
-				dst = appendJSONString(dst, label)
+				dst = appendText(dst, []byte(label), v.col)
 			}
 		}
 		return append(dst, ']'), nil

@@ -515,3 +515,12 @@ func TestValueAppendText(t *testing.T) {
 		t.Errorf("ENUM label: %q %v", out, ok)
 	}
 }
+
+func TestValueEnumLabelCharset(t *testing.T) {
+	// latin1 ENUM labels arrive in latin1 bytes.
+	opt := append(enumSetMeta([][]string{{"caf\xe9"}}, nil), optField(nil, MetaEnumAndSetDefaultCharset, appendPacked(nil, 8))...)
+	v := oneValue(t, testColumn{typ: TypeString, meta: []byte{byte(TypeEnum), 1}}, opt, []byte{1})
+	if got := renderJSON(t, &v); got != `"café"` {
+		t.Errorf("latin1 ENUM label: %s", got)
+	}
+}
