@@ -31,7 +31,12 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) error {
 	}
 	r := binlogfile.OpenFiles(opts.Files, ropts...)
 	defer r.Close()
+	return dump(ctx, r, opts, stdout)
+}
 
+// dump writes the events of r; opts.Files is used only for the count in the
+// summary.
+func dump(ctx context.Context, r *binlogfile.Reader, opts Options, stdout io.Writer) error {
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	d := &dumper{opts: &opts, enc: newBodyEncoder(), start: time.Now(), st: stats{Events: map[string]int64{}}}
 	if len(opts.Types) > 0 {
