@@ -36,9 +36,10 @@ func decimalBinarySize(precision, scale int) int {
 }
 
 // validDecimalShape reports whether precision and scale describe a decimal
-// MySQL can store (precision 1..65, scale 0..30 and <= precision).
+// the servers can store: precision 1..65, scale up to 30 (MySQL) or 38
+// (MariaDB), and no more than the precision.
 func validDecimalShape(precision, scale int) bool {
-	return precision >= 1 && precision <= 65 && scale >= 0 && scale <= 30 && scale <= precision
+	return precision >= 1 && precision <= 65 && scale >= 0 && scale <= 38 && scale <= precision
 }
 
 // decimalGroup reads one big-endian group of n bytes, undoing the negative
