@@ -46,6 +46,10 @@ type TableMapEvent struct {
 	decodedFor Flavor
 }
 
+// maxTableColumns is MySQL's and MariaDB's limit on the columns of a table
+// (MAX_FIELDS); a larger count can only be corruption.
+const maxTableColumns = 4096
+
 // Table map flags (TM_*_F).
 const (
 	TableMapFlagBitLenExact    uint16 = 0x0001 // TM_BIT_LEN_EXACT_F
@@ -279,6 +283,9 @@ func (e *TableMapEvent) parse(f *Format, body []byte) error {
 	}
 	if count > uint64(c.remaining()) {
 		return fmt.Errorf("column count %d at offset %d exceeds the %d bytes left for column types", count, c.pos, c.remaining())
+	}
+	if count > maxTableColumns {
+		return fmt.Errorf("column count %d at offset %d exceeds the servers' limit of %d columns", count, c.pos, maxTableColumns)
 	}
 	e.ColumnCount = int(count)
 	e.ColumnTypes = c.bytes(e.ColumnCount, "column types")

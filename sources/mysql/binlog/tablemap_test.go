@@ -187,6 +187,7 @@ func TestTableMapErrors(t *testing.T) {
 		{"metadata length beyond data", append(good[:16:16], 0x20), "metadata length"},
 		{"optional field too long", append(append([]byte{}, good...), MetaColumnName, 50, 1), "COLUMN_NAME"},
 		{"unknown type", (&testTable{id: 1, cols: []testColumn{{typ: 200}}}).body(), "TYPE_200"},
+		{"too many columns", append(append(good[:14:14], 0xfc, 0x01, 0x10), make([]byte, 4097)...), "limit of 4096"},
 		{"labels count", append(append([]byte{}, good...), MetaEnumStrValue, 2, 100, 1), "ENUM label count"},
 	}
 	for _, b := range bad {
