@@ -85,8 +85,7 @@ func FlagError(cmd string, err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return ErrHelpShown
 	}
-	msg := err.Error()
-	// The flag package says "flag provided but not defined: -x"; keep its
-	// wording but drop nothing else.
-	return &UsageError{Cmd: cmd, Msg: strings.TrimSpace(msg)}
+	// The flag package's own wording is clear enough ("flag provided but
+	// not defined: -x", "invalid value ... for flag -n").
+	return &UsageError{Cmd: cmd, Msg: strings.TrimSpace(err.Error())}
 }
