@@ -327,3 +327,35 @@ func TestMissingBinariesPolicy(t *testing.T) {
 		t.Error("CheckStartError skips an error that is not ErrNotInstalled")
 	}
 }
+
+// TestMariaDBConcurrentStarts starts several servers at once, as parallel
+// test packages do: they must not clash on ports, sockets or temporary
+// files (concurrent bootstraps sharing /tmp once failed on temporary table
+// names).
+func TestMariaDBConcurrentStarts(t *testing.T) {
+	t.Parallel()
+	const n = 4
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			m, err := harness.StartMariaDB(t.Context(), harness.MariaDBOptions{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, err = m.DB().ExecContext(t.Context(), "CREATE TABLE mysql.harness_probe (id INT)")
+			if cerr := m.Close(); err == nil {
+				err = cerr
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			if skip, msg := harness.CheckStartError(err); skip {
+				t.Skip(msg)
+			}
+			t.Error(err)
+		}
+	}
+}

@@ -175,13 +175,18 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
 }
 
 func (m *MariaDB) start(ctx context.Context, mariadbd, installDB string) error {
-	if err := os.MkdirAll(m.binlogDir, 0o755); err != nil {
-		return fmt.Errorf("harness: start MariaDB: %w", err)
+	for _, d := range []string{m.binlogDir, m.tmpDir()} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("harness: start MariaDB: %w", err)
+		}
 	}
 	m.log.Debug("initialising data directory")
 	installArgs := []string{
 		"--no-defaults",
 		"--datadir=" + m.dataDir,
+		// A private tmpdir: concurrent bootstraps sharing /tmp clash on
+		// their temporary table names.
+		"--tmpdir=" + m.tmpDir(),
 		"--auth-root-authentication-method=normal",
 		"--skip-test-db",
 		"--skip-name-resolve",
@@ -216,12 +221,16 @@ func (m *MariaDB) start(ctx context.Context, mariadbd, installDB string) error {
 	return lastErr
 }
 
+// tmpDir is the server's private tmpdir.
+func (m *MariaDB) tmpDir() string { return filepath.Join(m.dir, "tmp") }
+
 // args returns the mariadbd command line.
 func (m *MariaDB) args() []string {
 	o := m.opts
 	args := []string{
 		"--no-defaults",
 		"--datadir=" + m.dataDir,
+		"--tmpdir=" + m.tmpDir(),
 		"--socket=" + m.socket,
 		fmt.Sprintf("--port=%d", m.port),
 		"--bind-address=127.0.0.1",

@@ -174,9 +174,28 @@ func runLogged(ctx context.Context, cmd *exec.Cmd) error {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 		}
-		return fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, lastLines(out.String(), 30))
+		return fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, errorLines(out.String()))
 	}
 	return nil
+}
+
+// errorLines returns the lines of a command's output that report errors
+// (they may be far from the end), then its last lines.
+func errorLines(s string) string {
+	var errs []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "ERROR") || strings.Contains(l, "FATAL") || strings.Contains(l, "rror:") {
+			errs = append(errs, l)
+		}
+	}
+	if len(errs) > 10 {
+		errs = errs[:10]
+	}
+	tail := lastLines(s, 15)
+	if len(errs) == 0 {
+		return tail
+	}
+	return "errors:\n" + strings.Join(errs, "\n") + "\nend of output:\n" + tail
 }
 
 func lastLines(s string, n int) string {
