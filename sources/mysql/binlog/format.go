@@ -194,15 +194,25 @@ func (e *FormatDescriptionEvent) decode(d *Decoder, h *Header, data []byte) erro
 
 // verifyFDEChecksum checks the CRC32 of a FORMAT_DESCRIPTION event, which is
 // written whenever the algorithm byte is, even with binlog_checksum=NONE.
+//
+// The server computes that CRC with LOG_EVENT_BINLOG_IN_USE_F clear, then
+// sets the flag in the file while the binlog is open and clears it again on
+// a clean close, without updating the CRC (MySQL's
+// Log_event_footer::event_checksum_test clears the flag before checking).
+// So the flag byte is checked as if it were clear.
 func verifyFDEChecksum(raw []byte, alg ChecksumAlgorithm) error {
-	if alg == ChecksumUndefined || len(raw) < 4 {
+	if alg == ChecksumUndefined || len(raw) < HeaderLen+4 {
 		return nil
 	}
 	want := le32(raw[len(raw)-4:])
 	if alg == ChecksumOff && want == 0 {
 		return nil // some writers leave it zero when checksums are off
 	}
-	if got := crc32.ChecksumIEEE(raw[:len(raw)-4]); got != want {
+	const flagsOffset = 17
+	got := crc32.ChecksumIEEE(raw[:flagsOffset])
+	got = crc32.Update(got, crc32.IEEETable, []byte{raw[flagsOffset] &^ byte(FlagBinlogInUse)})
+	got = crc32.Update(got, crc32.IEEETable, raw[flagsOffset+1:len(raw)-4])
+	if got != want {
 		return fmt.Errorf("CRC32 is 0x%08x, event says 0x%08x: %w", got, want, ErrChecksum)
 	}
 	return nil
