@@ -711,7 +711,7 @@ func (v *Value) AppendJSON(dst []byte) ([]byte, error) {
 			if v.bits == 0 {
 				return append(dst, `""`...), nil
 			}
-			return appendText(dst, []byte(v.col.EnumValues[v.bits-1]), v.col), nil
+			return appendLabel(dst, v.col.EnumValues[v.bits-1], v.col), nil
 		}
 		return strconv.AppendUint(dst, v.bits, 10), nil
 	case KindSet:
@@ -726,7 +726,7 @@ func (v *Value) AppendJSON(dst []byte) ([]byte, error) {
 					dst = append(dst, ',')
 				}
 				first = false
-				dst = appendText(dst, []byte(label), v.col)
+				dst = appendLabel(dst, label, v.col)
 			}
 		}
 		return append(dst, ']'), nil
@@ -829,6 +829,32 @@ func appendText(dst, text []byte, c *Column) []byte {
 		return appendBase64(dst, text)
 	}
 	return appendJSONString(dst, conv)
+}
+
+// appendLabel renders an ENUM or SET label, which is in the column's
+// charset, as a JSON string. ASCII and UTF-8 labels, the usual case, are
+// written without converting (or allocating).
+func appendLabel(dst []byte, label string, c *Column) []byte {
+	switch c.Charset {
+	case CharsetUCS2, CharsetUTF16, CharsetUTF16LE, CharsetUTF32:
+		// Not ASCII-compatible: always convert.
+	case CharsetUnknown, CharsetUTF8MB3, CharsetUTF8MB4:
+		if utf8.ValidString(label) {
+			return appendJSONString(dst, label)
+		}
+	default:
+		ascii := true
+		for i := 0; i < len(label); i++ {
+			if label[i] >= 0x80 {
+				ascii = false
+				break
+			}
+		}
+		if ascii {
+			return appendJSONString(dst, label)
+		}
+	}
+	return appendText(dst, []byte(label), c)
 }
 
 const hexDigits = "0123456789abcdef"
