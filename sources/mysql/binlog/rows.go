@@ -72,7 +72,7 @@ type RowsEvent struct {
 	Foreign bool
 	// Table is the table map the event refers to (nil only for the
 	// dummy end-of-statement event that some servers write with table
-	// id 0xFFFFFF / 0xFFFFFFFFFFFF and no rows).
+	// id ~0 (0xFFFFFFFFFFFF, or 0xFFFFFFFF with 4-byte ids) and no rows).
 	Table *TableMapEvent
 }
 
@@ -207,7 +207,7 @@ func (e *RowsEvent) decode(d *Decoder, h *Header, data []byte) error {
 	}
 	e.Table = d.tables[e.TableID]
 	if e.Table == nil {
-		if len(e.RowData) == 0 && (e.TableID == 0xFFFFFF || e.TableID == 0xFFFFFFFFFFFF) {
+		if len(e.RowData) == 0 && (e.TableID == 0xFFFFFFFF || e.TableID == 0xFFFFFFFFFFFF) {
 			return nil // dummy end-of-statement event
 		}
 		return fmt.Errorf("table id %d has no TABLE_MAP before this rows event (the stream started mid-transaction, or the map was lost)", e.TableID)

@@ -245,3 +245,15 @@ func TestRowsEmptyImagesDoNotLoop(t *testing.T) {
 		t.Errorf("empty images: %v", it.Err())
 	}
 }
+
+func TestRowsDummyTableID(t *testing.T) {
+	// End-of-statement events with table id ~0 carry no rows and need no map.
+	d := NewDecoder()
+	ev, err := d.Decode(wrapEvent(WriteRowsEventV1Type, (&testRows{typ: WriteRowsEventV1Type, id: 0xFFFFFFFFFFFF, width: 1}).body()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := ev.Body.(*RowsEvent); r.Table != nil || r.Rows().Next() {
+		t.Errorf("dummy event: %+v", r)
+	}
+}
