@@ -58,9 +58,7 @@ func readRowsCorpusFile(t testing.TB, rel string) ([]rowsCorpusEvent, *Decoder) 
 	if len(data) < 4 || string(data[1:4]) != "bin" {
 		t.Fatalf("%s: not a binlog file", rel)
 	}
-	// Checksums are verified by the decoder's own tests; here they would
-	// only hide row decoding behind unrelated header problems.
-	d := NewDecoder(WithoutChecksumVerification())
+	d := NewDecoder()
 	var out []rowsCorpusEvent
 	for pos := 4; pos+HeaderLenV1 <= len(data); {
 		size := int(binary.LittleEndian.Uint32(data[pos+9:]))
