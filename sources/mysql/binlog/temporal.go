@@ -112,7 +112,7 @@ func decodeTimestamp2(v *Value, b []byte, fsp int) {
 // of the value.
 func timestampParts(v *Value) Value {
 	p := *v
-	if v.bits == 0 {
+	if v.isZeroTimestamp() {
 		return p // the zero timestamp renders as the zero date
 	}
 	t := time.Unix(int64(v.bits), 0).UTC()
@@ -122,6 +122,11 @@ func timestampParts(v *Value) Value {
 	p.hour, p.minute, p.second = uint16(h), uint8(mi), uint8(s)
 	return p
 }
+
+// isZeroTimestamp tells the zero TIMESTAMP ('0000-00-00 00:00:00', stored
+// as 0 seconds and 0 microseconds) from 1970-01-01 00:00:00.000001 UTC and
+// the like, which also have 0 seconds.
+func (v *Value) isZeroTimestamp() bool { return v.bits == 0 && v.micro == 0 }
 
 // decodeDate reads the 3-byte DATE / NEWDATE encoding.
 func decodeDate(v *Value, b []byte) {

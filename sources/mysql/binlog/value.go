@@ -173,7 +173,7 @@ func (v *Value) Duration() time.Duration {
 func (v *Value) Time() (t time.Time, ok bool) {
 	switch v.kind {
 	case KindTimestamp:
-		if v.bits == 0 {
+		if v.isZeroTimestamp() {
 			return time.Time{}, false
 		}
 		return time.Unix(int64(v.bits), int64(v.micro)*1000).UTC(), true
@@ -687,7 +687,7 @@ func (v *Value) AppendJSON(dst []byte) ([]byte, error) {
 		p := timestampParts(v)
 		dst = append(dst, '"')
 		dst = p.appendDate(dst)
-		if v.bits == 0 {
+		if v.isZeroTimestamp() {
 			dst = append(dst, ' ')
 			dst = p.appendClock(dst, v.fsp())
 			return append(dst, '"'), nil

@@ -249,6 +249,10 @@ func TestValueTemporal(t *testing.T) {
 		tc{"DATETIME2 invalid", testColumn{typ: TypeDateTime2, meta: []byte{2}}, encodeDateTime2(2023, 2, 31, 0, 0, 0, 10000, 2), `"2023-02-31 00:00:00.01"`},
 		tc{"TIMESTAMP2 zero", testColumn{typ: TypeTimestamp2, meta: []byte{0}}, be(4, 0), `"0000-00-00 00:00:00"`},
 		tc{"TIMESTAMP2 zero fsp3", testColumn{typ: TypeTimestamp2, meta: []byte{3}}, be(6, 0), `"0000-00-00 00:00:00.000"`},
+		// One microsecond after the epoch is a real instant, not the zero
+		// timestamp (found by the live differential test on MariaDB).
+		tc{"TIMESTAMP2 epoch+1us", testColumn{typ: TypeTimestamp2, meta: []byte{6}},
+			append(be(4, 0), encodeDateTime2(0, 0, 0, 0, 0, 0, 1, 6)[5:]...), `"1970-01-01T00:00:00.000001Z"`},
 		tc{"DATE", testColumn{typ: TypeDate}, le(3, 2024<<9|2<<5|29), `"2024-02-29"`},
 		tc{"DATE zero", testColumn{typ: TypeDate}, le(3, 0), `"0000-00-00"`},
 		tc{"DATE zero day", testColumn{typ: TypeDate}, le(3, 2024<<9|5<<5), `"2024-05-00"`},
