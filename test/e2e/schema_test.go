@@ -221,6 +221,13 @@ func tables() []table {
 			{"koi8u_vc", "VARCHAR(20) CHARACTER SET koi8u", kText},
 		}},
 		{"wide", wideCols()},
+		{"misc", []column{
+			{"v", "INT", kInt},
+			{"inv", "INT INVISIBLE DEFAULT 7", kInt},
+			{"gen_stored", "BIGINT AS (v * 3) PERSISTENT", kInt},
+			{"gen_virtual", "VARCHAR(20) AS (CONCAT('v=', v)) VIRTUAL", kText},
+			{"dflt", "VARCHAR(10) NOT NULL DEFAULT 'd'", kText},
+		}},
 		{"many", []column{{"v", "INT", kInt}, {"s", "VARCHAR(20)", kText}}},
 		{"json_geo", []column{
 			{"j", "JSON", kText},
@@ -503,6 +510,14 @@ func workload() []step {
 		"UPDATE wide SET c000 = 1, c299 = 9.9, c150 = 77 WHERE id IN (1, 3)",
 		"UPDATE wide SET c001 = NULL, c298 = 'z' WHERE id = 2",
 		"DELETE FROM wide",
+	)
+
+	// Invisible and generated columns, defaults.
+	add("misc",
+		"INSERT INTO misc (id, v) VALUES (1, 10), (2, NULL)",
+		"INSERT INTO misc (id, v, inv, dflt) VALUES (3, -5, NULL, '')",
+		"UPDATE misc SET v = v + 1, inv = inv * 2 WHERE id IN (1, 3)",
+		"DELETE FROM misc",
 	)
 
 	// Statements whose rows span several rows events.
