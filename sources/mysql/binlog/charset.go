@@ -275,6 +275,71 @@ func AppendUTF8(dst, text []byte, cs Charset) (out []byte, ok bool) {
 	if enc == nil {
 		return dst, false
 	}
+	if overrides := charsetOverrides[cs]; overrides != nil {
+		return appendWithOverrides(dst, text, cs, enc, overrides)
+	}
+	return appendDecoded(dst, text, enc)
+}
+
+// appendWithOverrides converts text character by character where the
+// server's mapping differs from x/text's (charsetOverrides, generated from
+// a real server), and the runs between those characters with x/text.
+func appendWithOverrides(dst, text []byte, cs Charset, enc encoding.Encoding, overrides map[string]rune) ([]byte, bool) {
+	start := len(dst)
+	run := 0 // start of the pending run of characters x/text converts
+	for i := 0; i < len(text); {
+		n := multiByteCharLen(cs, text[i])
+		if i+n > len(text) {
+			n = len(text) - i
+		}
+		if n > 1 {
+			if r, ok := overrides[string(text[i:i+n])]; ok {
+				var good bool
+				if dst, good = appendDecoded(dst, text[run:i], enc); !good {
+					return dst[:start], false
+				}
+				dst = utf8.AppendRune(dst, r)
+				run = i + n
+			}
+		}
+		i += n
+	}
+	dst, ok := appendDecoded(dst, text[run:], enc)
+	if !ok {
+		return dst[:start], false
+	}
+	return dst, true
+}
+
+// multiByteCharLen is the length of the character that starts with byte b
+// in the multi-byte charsets that have overrides.
+func multiByteCharLen(cs Charset, b byte) int {
+	if b < 0x80 {
+		return 1
+	}
+	switch cs {
+	case CharsetUJIS, CharsetEUCJPMS:
+		switch {
+		case b == 0x8F:
+			return 3
+		case b == 0x8E || b >= 0xA1:
+			return 2
+		}
+		return 1
+	case CharsetSJIS, CharsetCP932:
+		if (b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC) {
+			return 2
+		}
+		return 1
+	}
+	return 2 // Big5, GBK, GB2312, EUC-KR: every byte >= 0x80 leads a pair
+}
+
+// appendDecoded converts text with an x/text decoder.
+func appendDecoded(dst, text []byte, enc encoding.Encoding) ([]byte, bool) {
+	if len(text) == 0 {
+		return dst, true
+	}
 	conv, err := enc.NewDecoder().Bytes(text)
 	if err != nil {
 		return dst, false
