@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/go-sql-driver/mysql"
+
 	"github.com/seed5aa6e046/syncer/test/harness"
 )
 
@@ -26,6 +28,7 @@ type pass struct {
 	name    string
 	schema  string
 	minimal bool     // binlog_row_metadata=MINIMAL: no column names or ENUM/SET labels
+	partial bool     // binlog_row_image=MINIMAL/NOBLOB: images may omit columns (not the primary key)
 	globals []string // SET GLOBAL statements run before the workload
 	tables  []table  // default tables()
 	steps   []step   // default workload()
@@ -141,7 +144,14 @@ func runWorkload(t *testing.T, db *harness.MariaDB, p pass) (map[string]map[int6
 	}
 	first := files[len(files)-1]
 
-	work, err := db.DB().Conn(ctx)
+	// A new session, so that session defaults just changed with SET GLOBAL
+	// (binlog_row_image) apply: the shared pool may hold older sessions.
+	fresh, err := sql.Open("mysql", db.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	work, err := fresh.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,8 +307,10 @@ func rowsOf(t *testing.T, events []map[string]any, schema string, minimal bool) 
 			g := gotChange{where: where}
 			g.before, _ = row["before"].(map[string]any)
 			g.after, _ = row["after"].(map[string]any)
+			// The primary key is in every image except, with a partial
+			// binlog_row_image, an UPDATE's after image.
 			img := g.after
-			if img == nil {
+			if _, ok := img[idKey]; !ok && g.before != nil {
 				img = g.before
 			}
 			if img == nil {
@@ -472,7 +484,7 @@ func short(s string) string {
 }
 
 // compareImage compares one before or after image and records mismatches.
-func compareImage(m *mismatches, tb table, minimal bool, id int64, which string, c change, g gotChange,
+func compareImage(m *mismatches, tb table, minimal, partial bool, id int64, which string, c change, g gotChange,
 	want []sql.NullString, got map[string]any) (values int) {
 	keys := map[string]bool{}
 	if minimal {
@@ -494,6 +506,9 @@ func compareImage(m *mismatches, tb table, minimal bool, id int64, which string,
 		label := fmt.Sprintf("%s.%s %s [%s]", tb.name, col.name, col.ddl, col.kind)
 		if minimal {
 			label = fmt.Sprintf("%s.%s (%s) %s [%s]", tb.name, key, col.name, col.ddl, col.kind)
+		}
+		if !present && partial {
+			continue
 		}
 		if !present {
 			m.add(label, fmt.Sprintf("id=%d %s image at %s: key %q missing (step %d: %s)", id, which, g.where, key, c.step, short(c.sql)))
@@ -519,10 +534,9 @@ func compareImage(m *mismatches, tb table, minimal bool, id int64, which string,
 }
 
 // compareAll compares the expected changes with the dumped ones.
-func compareAll(t *testing.T, p pass, expected map[string]map[int64][]change, got map[string]map[int64][]gotChange) {
+func compareAll(t *testing.T, p pass, expected map[string]map[int64][]change, got map[string]map[int64][]gotChange) (images, values, possible int) {
 	t.Helper()
 	var m mismatches
-	images, values := 0, 0
 	for _, tb := range p.tableList() {
 		exp := expected[tb.name]
 		if len(exp) == 0 {
@@ -563,17 +577,20 @@ func compareAll(t *testing.T, p pass, expected map[string]map[int64][]change, go
 				}
 				if c.before != nil {
 					images++
-					values += compareImage(&m, tb, p.minimal, id, "before", c, g, c.before, g.before)
+					possible += len(tb.cols)
+					values += compareImage(&m, tb, p.minimal, p.partial, id, "before", c, g, c.before, g.before)
 				}
 				if c.after != nil {
 					images++
-					values += compareImage(&m, tb, p.minimal, id, "after", c, g, c.after, g.after)
+					possible += len(tb.cols)
+					values += compareImage(&m, tb, p.minimal, p.partial, id, "after", c, g, c.after, g.after)
 				}
 			}
 		}
 	}
-	t.Logf("%s: compared %d row images, %d values", p.name, images, values)
+	t.Logf("%s: compared %d row images, %d values (of %d in full images)", p.name, images, values, possible)
 	m.report(t, p.name)
+	return images, values, possible
 }
 
 // runPass runs the workload for p on db, dumps the pass's binlog files with
@@ -595,7 +612,13 @@ func runPass(t *testing.T, db *harness.MariaDB, p pass) []string {
 		}
 		t.Fatalf("no rows of schema %s in the dump of %v (%d events: %v)", p.schema, files, len(events), types)
 	}
-	compareAll(t, p, expected, got)
+	_, values, possible := compareAll(t, p, expected, got)
+	if p.partial && values >= possible {
+		t.Errorf("%s: every image is complete (%d values): the partial binlog_row_image is not in effect", p.name, values)
+	}
+	if !p.partial && values != possible {
+		t.Errorf("%s: %d values compared, want %d", p.name, values, possible)
+	}
 
 	// --stats decodes every value and counts the same rows.
 	stats := dump(t, append([]string{"--stats"}, files...)...)
@@ -645,17 +668,27 @@ func TestDifferential(t *testing.T) {
 	// other on the shared server.
 	for _, p := range []pass{
 		{name: "full", schema: "e2e_full",
-			globals: []string{"SET GLOBAL binlog_row_metadata = 'FULL'", "SET GLOBAL binlog_checksum = 'CRC32'"}},
+			globals: []string{"SET GLOBAL binlog_row_metadata = 'FULL'", "SET GLOBAL binlog_checksum = 'CRC32'",
+				"SET GLOBAL binlog_row_image = 'FULL'"}},
 		{name: "minimal", schema: "e2e_minimal", minimal: true,
 			globals: []string{"SET GLOBAL binlog_row_metadata = 'MINIMAL'", "SET GLOBAL binlog_checksum = 'CRC32'"}},
 		{name: "full-nochecksum", schema: "e2e_nochecksum",
 			globals: []string{"SET GLOBAL binlog_row_metadata = 'FULL'", "SET GLOBAL binlog_checksum = 'NONE'"}},
+		// Partial row images: the rows events' column bitmaps select the
+		// columns present; every present value must still be right.
+		{name: "full-image-minimal", schema: "e2e_image_minimal", partial: true,
+			globals: []string{"SET GLOBAL binlog_row_metadata = 'FULL'", "SET GLOBAL binlog_checksum = 'CRC32'",
+				"SET GLOBAL binlog_row_image = 'MINIMAL'"}},
+		{name: "minimal-image-noblob", schema: "e2e_image_noblob", partial: true, minimal: true,
+			globals: []string{"SET GLOBAL binlog_row_metadata = 'MINIMAL'", "SET GLOBAL binlog_checksum = 'CRC32'",
+				"SET GLOBAL binlog_row_image = 'NOBLOB'"}},
 	} {
 		t.Run(p.name, func(t *testing.T) {
 			runPass(t, db, p)
 		})
 	}
-	for _, q := range []string{"SET GLOBAL binlog_checksum = 'CRC32'"} {
+	for _, q := range []string{"SET GLOBAL binlog_checksum = 'CRC32'", "SET GLOBAL binlog_row_image = 'FULL'",
+		"SET GLOBAL binlog_row_metadata = 'FULL'"} {
 		if _, err := db.DB().ExecContext(t.Context(), q); err != nil {
 			t.Fatal(err)
 		}
