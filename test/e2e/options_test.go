@@ -145,3 +145,39 @@ func TestDumpOptions(t *testing.T) {
 		}
 	})
 }
+
+// TestDumpActiveFile dumps the binlog file the server is still writing
+// (no FLUSH): every committed row must be there and the dump must end
+// cleanly at the last complete event.
+func TestDumpActiveFile(t *testing.T) {
+	db := sharedDB(t)
+	ctx := t.Context()
+	conn, err := db.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{
+		"CREATE DATABASE e2e_active", "USE e2e_active", "CREATE TABLE e2e_active.t (id INT PRIMARY KEY, v VARCHAR(20))",
+		"INSERT INTO e2e_active.t SELECT seq, CONCAT('v', seq) FROM seq_1_to_500",
+		"UPDATE e2e_active.t SET v = 'updated' WHERE id <= 10",
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	files, err := db.BinlogFiles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := files[len(files)-1]
+	rows := 0
+	for _, ev := range dump(t, "--tables", "e2e_active.t", active) {
+		if r, ok := ev["rows"].([]any); ok {
+			rows += len(r)
+		}
+	}
+	if rows != 510 {
+		t.Errorf("dump of the active file %s: %d rows of e2e_active.t, want 510", active, rows)
+	}
+}
