@@ -188,7 +188,9 @@ func (e *FormatDescriptionEvent) decode(d *Decoder, h *Header, data []byte) erro
 			return fmt.Errorf("unknown checksum algorithm %d", e.Checksum)
 		}
 	}
-	e.PostHeaderLengths = rest
+	// The decoder keeps the format for the events that follow, so it must
+	// not alias the caller's buffer, which readers reuse.
+	e.PostHeaderLengths = append([]byte(nil), rest...)
 	return nil
 }
 

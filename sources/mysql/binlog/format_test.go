@@ -81,3 +81,19 @@ func TestParseServerVersion(t *testing.T) {
 		}
 	}
 }
+
+// The decoder keeps the active format after Decode returns; readers reuse
+// their buffers, so the format must not alias the event's bytes.
+func TestFormatDoesNotAliasEventBytes(t *testing.T) {
+	raw := fdeEvent(0)
+	d := NewDecoder()
+	if _, err := d.Decode(raw); err != nil {
+		t.Fatal(err)
+	}
+	for i := range raw {
+		raw[i] = 0xAA
+	}
+	if got := d.Format().PostHeaderLen(TableMapEventType, -1); got != 8 {
+		t.Fatalf("TABLE_MAP post-header length after reusing the buffer = %d, want 8", got)
+	}
+}

@@ -437,24 +437,17 @@ func (r *Reader) readEventMode(skipTo int64) (*Event, error) {
 		}
 	}
 
-	// Events whose bytes the decoder keeps after Decode returns get a
-	// buffer of their own; every other event reuses r.buf.
-	keep := keepsRaw(t)
-	var reuse []byte
-	if !keep {
-		reuse = r.buf
-	}
-	buf, err := r.readInto(reuse, pos, t, size)
+	// The decoder copies what it keeps (formats, table maps), so every
+	// event reuses one buffer.
+	buf, err := r.readInto(r.buf, pos, t, size)
 	if err != nil {
 		return nil, err
 	}
-	if !keep {
-		r.buf = buf
-	}
+	r.buf = buf
 	r.pos = pos + size
 	r.bytesRead += size
 
-	dev, err := r.decode(buf, t)
+	dev, err := r.dec.Decode(buf)
 	if err != nil {
 		var de *binlog.DecodeError
 		if errors.As(err, &de) {
@@ -475,33 +468,6 @@ func (r *Reader) readEventMode(skipTo int64) (*Event, error) {
 			Err: fmt.Errorf("%w: the events after the START_ENCRYPTION event at %d are encrypted (MariaDB encrypt_binlog=ON); read them decrypted through the server, for example mariadb-binlog --read-from-remote-server, which needs the server's key management plugin", ErrEncrypted, pos)}
 	}
 	return &r.out, nil
-}
-
-// decode decodes one event. The server computes a FORMAT_DESCRIPTION's
-// CRC32 with LOG_EVENT_BINLOG_IN_USE_F clear, then sets the flag in the file
-// while the binlog is open and clears it again on a clean close (MySQL
-// Log_event_footer::event_checksum_test does the same dance). So the flag is
-// cleared for decoding and put back in the bytes and the decoded header.
-func (r *Reader) decode(buf []byte, t binlog.EventType) (*binlog.Event, error) {
-	const flagsOffset = 17
-	if t != binlog.FormatDescriptionEventType || len(buf) < binlog.HeaderLen || buf[flagsOffset]&byte(binlog.FlagBinlogInUse) == 0 {
-		return r.dec.Decode(buf)
-	}
-	buf[flagsOffset] &^= byte(binlog.FlagBinlogInUse)
-	ev, err := r.dec.Decode(buf)
-	buf[flagsOffset] |= byte(binlog.FlagBinlogInUse)
-	if ev != nil {
-		ev.Header.Flags |= binlog.FlagBinlogInUse
-	}
-	return ev, err
-}
-
-// keepsRaw reports whether the decoder may keep references into an event of
-// type t after decoding it: the Format it keeps from a FORMAT_DESCRIPTION or
-// START_EVENT_V3 holds a sub-slice (the post-header lengths). TABLE_MAP
-// events, which the decoder also keeps, copy their bytes.
-func keepsRaw(t binlog.EventType) bool {
-	return t == binlog.FormatDescriptionEventType || t == binlog.StartEventV3Type
 }
 
 // readInto reads the event at pos (header prefix already in r.hdr) into buf,
