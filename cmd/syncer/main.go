@@ -1,4 +1,4 @@
-// Command syncer is the Syncer command-line tool. See docs/cli.md.
+// Command syncer is the Syncer command-line tool. See the README for the command reference.
 package main
 
 import (

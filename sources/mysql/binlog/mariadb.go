@@ -30,7 +30,7 @@ func (e *AnnotateRowsEvent) decode(d *Decoder, h *Header, data []byte) error {
 //	0      4    file name length N (post-header)
 //	4      N    file name
 type BinlogCheckpointEvent struct {
-	File string `json:"file"`
+	File string `json:"binlog_file"`
 }
 
 func (e *BinlogCheckpointEvent) decode(d *Decoder, h *Header, data []byte) error {

@@ -97,7 +97,7 @@ func (t IntvarType) MarshalText() ([]byte, error) { return []byte(t.String()), n
 //	0      1    type (1 LAST_INSERT_ID, 2 INSERT_ID)
 //	1      8    value
 type IntvarEvent struct {
-	Type  IntvarType `json:"type"`
+	Type  IntvarType `json:"intvar_type"`
 	Value uint64     `json:"value"`
 }
 
@@ -179,7 +179,7 @@ const binaryCollation = 63
 type UserVarEvent struct {
 	Name   string      `json:"name"`
 	IsNull bool        `json:"is_null"`
-	Type   UserVarType `json:"type"`
+	Type   UserVarType `json:"value_type"`
 	// Charset is the collation id of a STRING value (63 = binary).
 	Charset  uint32 `json:"charset"`
 	Flags    uint8  `json:"flags"`

@@ -29,7 +29,7 @@ func TestMiscCorpusMySQL57(t *testing.T) {
 	if r := bodies[*RotateEvent](evs); len(r) != 1 || *r[0] != (RotateEvent{Position: 4, NextFile: "mysql_bin.000002"}) {
 		t.Errorf("ROTATE = %+v", r)
 	}
-	if js := jsonOf(t, uv[1]); js != `{"name":"val_i","is_null":false,"type":"INT","charset":33,"flags":0,"value":100}` {
+	if js := jsonOf(t, uv[1]); js != `{"name":"val_i","is_null":false,"value_type":"INT","charset":33,"flags":0,"value":100}` {
 		t.Errorf("USER_VAR JSON = %s", js)
 	}
 
@@ -152,7 +152,7 @@ func TestSimpleEventsHandBuilt(t *testing.T) {
 	if x := mustBody[*XIDEvent](t, d, XIDEventType, u64le(1<<60)); x.XID != 1<<60 {
 		t.Errorf("XID = %+v", x)
 	}
-	if i := mustBody[*IntvarEvent](t, d, IntvarEventType, cat([]byte{1}, u64le(9))); *i != (IntvarEvent{IntvarLastInsertID, 9}) || jsonOf(t, i) != `{"type":"LAST_INSERT_ID","value":9}` {
+	if i := mustBody[*IntvarEvent](t, d, IntvarEventType, cat([]byte{1}, u64le(9))); *i != (IntvarEvent{IntvarLastInsertID, 9}) || jsonOf(t, i) != `{"intvar_type":"LAST_INSERT_ID","value":9}` {
 		t.Errorf("INTVAR = %+v", i)
 	}
 	if r := mustBody[*RandEvent](t, d, RandEventType, cat(u64le(1), u64le(2))); *r != (RandEvent{1, 2}) {

@@ -1,7 +1,7 @@
 // Package cli is the syncer command line: it parses the command words,
 // dispatches to one package per command (binlogdump for "binlog dump", ...),
 // prints errors as "syncer: <message>" and maps them to exit codes (0 ok,
-// 1 failure, 2 usage error). docs/cli.md is the user's reference.
+// 1 failure, 2 usage error). The README is the user's reference.
 package cli
 
 import (

@@ -1,6 +1,6 @@
 // Package binlogdump implements "syncer binlog dump": it reads binlog files
 // with package binlogfile and prints each event as a JSON line, or with
-// --stats a summary. The output format is documented in docs/cli.md.
+// --stats a summary. The output format is documented in the README.
 package binlogdump
 
 import (

@@ -28,7 +28,7 @@ Rows events carry "table":{"schema":...,"name":...} and
 "rows":[{"before":{...},"after":{...}}], keyed by column name when the
 binlog has the names (binlog_row_metadata=FULL), else "@1", "@2", ...
 Events decompressed from a TRANSACTION_PAYLOAD follow it with
-"in_payload":true. docs/cli.md describes every field and value format.
+"in_payload":true. The README describes every field and value format.
 
 Flags:
   --start-position N    start at byte offset N of the first file, which must
