@@ -24,7 +24,8 @@
 // test with a message naming the missing binary, unless the environment
 // variable CI is "true": in CI a server that cannot start is always a test
 // failure, never a skip. Packages that share one server between their tests
-// start it in TestMain and use CheckStartError to get the same policy.
+// start it in TestMain with MainMariaDB (or StartMariaDB and
+// CheckStartError), which apply the same policy.
 //
 // # Failures
 //
