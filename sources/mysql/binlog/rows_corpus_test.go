@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,31 +14,7 @@ import (
 
 // rowsCorpusRoot returns ../shared/corpus/binlog beside the repository
 // root, skipping the test when it is missing (failing under CI=true).
-func rowsCorpusRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	corpus := filepath.Join(dir, "..", "shared", "corpus", "binlog")
-	if _, err := os.Stat(corpus); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("binlog corpus missing at %s: %v", corpus, err)
-		}
-		t.Skipf("binlog corpus missing at %s", corpus)
-	}
-	return corpus
-}
+func rowsCorpusRoot(t testing.TB) string { return testcorpus.Dir(t) }
 
 // rowsCorpusEvent is one decoded event of a corpus file.
 type rowsCorpusEvent struct {

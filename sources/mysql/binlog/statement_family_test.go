@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"hash/crc32"
 	"io/fs"
 	"os"
@@ -16,32 +17,7 @@ import (
 
 // corpusDir returns the shared binlog corpus directory, skipping the test
 // when it is absent (failing instead under CI=true).
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-		root = parent
-	}
-	dir := filepath.Join(root, "..", "shared", "corpus", "binlog")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("binlog corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("binlog corpus missing at %s", dir)
-	}
-	return dir
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 // corpusEvent is one event of a corpus file, with where it starts.
 type corpusEvent struct {

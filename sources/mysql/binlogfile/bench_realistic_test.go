@@ -3,6 +3,7 @@ package binlogfile_test
 import (
 	"bytes"
 	"errors"
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"io"
 	"os"
 	"path/filepath"
@@ -131,18 +132,9 @@ func decodeAll(files [][]byte, names []string, render bool) (int, error) {
 }
 
 func benchModuleRoot(b *testing.B) string {
-	dir, err := os.Getwd()
+	root, err := testcorpus.ModuleRoot()
 	if err != nil {
 		b.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			b.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return root
 }

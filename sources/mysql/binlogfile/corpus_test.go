@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,32 +19,7 @@ import (
 // corpusDir returns the shared binlog corpus (../shared/corpus/binlog next to
 // the repository). It skips the test when the corpus is missing, except under
 // CI=true, where a missing corpus is a failure.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-		root = parent
-	}
-	dir := filepath.Join(root, "..", "shared", "corpus", "binlog")
-	if _, err := os.Stat(filepath.Join(dir, "SOURCES.md")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("binlog corpus missing: %v", err)
-		}
-		t.Skipf("binlog corpus missing: %v", err)
-	}
-	return dir
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 // sideFile reports whether a corpus file is documentation or expected output
 // rather than a binlog.

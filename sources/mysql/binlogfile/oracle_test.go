@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"io"
 	"io/fs"
 	"os"
@@ -574,29 +575,4 @@ func jsonUnquote(j string, out *string) error {
 // oracleCorpusDir returns ../shared/corpus/binlog beside the directory
 // holding go.mod; it skips the test when that is missing, except under
 // CI=true, where it fails.
-func oracleCorpusDir(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-		root = parent
-	}
-	dir := filepath.Join(root, "..", "shared", "corpus", "binlog")
-	if _, err := os.Stat(filepath.Join(dir, "SOURCES.md")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("binlog corpus missing: %v", err)
-		}
-		t.Skipf("binlog corpus missing: %v", err)
-	}
-	return dir
-}
+func oracleCorpusDir(t *testing.T) string { return testcorpus.Dir(t) }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,32 +12,7 @@ import (
 
 // corpusDir returns the shared binlog corpus next to the repository; it
 // skips when it is missing, except with CI=true.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-		root = parent
-	}
-	dir := filepath.Join(root, "..", "shared", "corpus", "binlog")
-	if _, err := os.Stat(filepath.Join(dir, "SOURCES.md")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("binlog corpus missing: %v", err)
-		}
-		t.Skipf("binlog corpus missing: %v", err)
-	}
-	return dir
-}
+func corpusDir(t *testing.T) string { return testcorpus.Dir(t) }
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer

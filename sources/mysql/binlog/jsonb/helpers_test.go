@@ -2,42 +2,16 @@ package jsonb
 
 import (
 	"encoding/binary"
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"math"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // corpusDir returns ../shared/corpus/binlog relative to the repository
 // root, skipping the test when it is missing (failing under CI=true).
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-		root = parent
-	}
-	dir := filepath.Join(root, "..", "shared", "corpus", "binlog")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus missing under CI: %v", err)
-		}
-		t.Skipf("corpus not available: %v", err)
-	}
-	return dir
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 // --- a test-only binary JSON encoder -------------------------------------
 
