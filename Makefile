@@ -7,6 +7,7 @@
 #   make bench        decoder benchmarks (BENCH_BINLOG_DIR=.bench)
 #   make demo         private MariaDB + workload + `syncer binlog dump`
 #   make lint         gofmt + go vet (+ staticcheck when installed)
+#   make charset-tables  regenerate the CJK charset overrides from MariaDB
 
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
@@ -18,7 +19,7 @@ FUZZSMOKE ?= 5s
 TESTTIMEOUT ?= 20m
 BENCH_DIR ?= $(CURDIR)/.bench
 
-.PHONY: all build test fmt-check vet unit fuzz-smoke fuzz bench bench-data demo lint clean
+.PHONY: all build test fmt-check vet unit fuzz-smoke fuzz bench bench-data demo lint clean charset-tables
 
 all: build
 
@@ -59,6 +60,9 @@ demo: build
 lint: fmt-check vet
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
 	else echo "lint: staticcheck not installed; ran gofmt and go vet only"; fi
+
+charset-tables:
+	$(GO) run ./scripts/gencharset -out sources/mysql/binlog/charset_overrides.go
 
 clean:
 	rm -rf bin
