@@ -397,12 +397,12 @@ func (it *RowIterator) Next() bool {
 		first = it.before
 	}
 	if err := it.readImage(e.ColumnsBefore, it.countFirst, first, false); err != nil {
-		it.err = err
+		it.err = withOldTemporalHint(err, e.Table)
 		return false
 	}
 	if it.hasBefore && it.hasAfter {
 		if err := it.readImage(e.ColumnsAfter, it.countAfter, it.after, true); err != nil {
-			it.err = err
+			it.err = withOldTemporalHint(err, e.Table)
 			return false
 		}
 		if it.partial {
@@ -420,6 +420,26 @@ func (it *RowIterator) Next() bool {
 	}
 	it.row++
 	return true
+}
+
+// withOldTemporalHint explains the usual cause of a row that does not fit
+// its table map when the table has TIME, DATETIME or TIMESTAMP columns in the
+// pre-5.6 format: MariaDB logs its older fractional-second columns
+// (mysql56_temporal_format=OFF) under those types with no metadata, so their
+// width cannot be known and every later value is misaligned.
+func withOldTemporalHint(err error, t *TableMapEvent) error {
+	if t == nil {
+		return err
+	}
+	for i := range t.Columns() {
+		c := t.Column(i)
+		switch c.Type {
+		case TypeTime, TypeDateTime, TypeTimestamp:
+			return fmt.Errorf("%w (column %d %s is an old-format %s: MariaDB writes such columns with fractional seconds without their width, and no reader can decode them; rebuild the table with mysql56_temporal_format=ON, e.g. ALTER TABLE %s.%s FORCE)",
+				err, i+1, t.ColumnLabel(i), c.Type, t.Schema, t.Table)
+		}
+	}
+	return err
 }
 
 // Before returns the before image of the current row (nil for inserts).

@@ -257,3 +257,24 @@ func TestRowsDummyTableID(t *testing.T) {
 		t.Errorf("dummy event: %+v", r)
 	}
 }
+
+// A MariaDB TIMESTAMP(6) in the pre-10.1 format is logged as the old
+// TIMESTAMP type (4 bytes, no metadata) but written with 3 more bytes of
+// fraction; the misaligned row must fail with an error that names the cause.
+func TestRowsOldTemporalHint(t *testing.T) {
+	d := NewDecoder()
+	decodeTestTable(t, d, &testTable{id: 5, schema: "shop", name: "events", cols: []testColumn{
+		{typ: TypeTimestamp}, {typ: TypeVarchar, meta: le(2, 30)},
+	}})
+	data := image(append(le(4, 1700000000), 0x0f, 0x42, 0x3f), lenPrefixed(1, []byte("abc")))
+	ev, err := d.Decode(wrapEvent(WriteRowsEventV1Type, (&testRows{typ: WriteRowsEventV1Type, id: 5, width: 2, data: data}).body()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := ev.Body.(*RowsEvent).Rows()
+	for it.Next() {
+	}
+	if it.Err() == nil || !strings.Contains(it.Err().Error(), "column 1 @1 is an old-format TIMESTAMP") || !strings.Contains(it.Err().Error(), "ALTER TABLE shop.events FORCE") {
+		t.Fatalf("err = %v, want the old-temporal hint", it.Err())
+	}
+}
