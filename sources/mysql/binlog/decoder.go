@@ -54,7 +54,6 @@ type Decoder struct {
 	// inPayload is set while decoding the events inside a
 	// TRANSACTION_PAYLOAD, which carry no checksum.
 	inPayload bool
-	scratch   decoderScratch
 }
 
 // DecoderOption configures a Decoder.

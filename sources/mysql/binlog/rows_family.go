@@ -1,11 +1,5 @@
 package binlog
 
-// decoderScratch is per-decoder reusable memory for the rows family. Row
-// values are decoded by a RowIterator, which owns its own scratch space so
-// that iterators over different events never share bytes; the decoder
-// itself needs none today.
-type decoderScratch struct{}
-
 // newRowsFamilyBody returns an empty body for TABLE_MAP and every rows
 // event type, or nil for other types.
 func newRowsFamilyBody(t EventType) EventBody {
