@@ -8,6 +8,10 @@
 set -euo pipefail
 
 fuzztime="${FUZZTIME:-60s}"
+# Go spends up to -fuzzminimizetime (default 60s) shrinking each new
+# interesting input, with no executions counted meanwhile; bound it so short
+# runs keep fuzzing.
+minimize="${FUZZMINIMIZETIME:-5s}"
 go="${GO:-go}"
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
@@ -36,7 +40,7 @@ while read -r pkg names; do
 	for name in $names; do
 		count=$((count + 1))
 		echo "fuzz: $pkg $name for $fuzztime"
-		if ! "$go" test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "$pkg"; then
+		if ! "$go" test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" -fuzzminimizetime="$minimize" "$pkg"; then
 			failed+=("$pkg $name")
 		fi
 	done
