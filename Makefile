@@ -1,7 +1,7 @@
 # Syncer developer commands. See docs/testing.md.
 #
 #   make build        bin/syncer
-#   make test         gofmt, go vet, all tests (real servers), fuzz smoke
+#   make test         gofmt, go vet, all tests (real servers), fuzz and bench smoke
 #   make fuzz         every fuzz target for FUZZTIME (default 60s)
 #   make bench-data   generate a >=1M-row binlog into .bench/
 #   make bench        decoder benchmarks (BENCH_BINLOG_DIR=.bench)
@@ -19,7 +19,7 @@ FUZZSMOKE ?= 5s
 TESTTIMEOUT ?= 20m
 BENCH_DIR ?= $(CURDIR)/.bench
 
-.PHONY: all build test fmt-check vet unit fuzz-smoke fuzz bench bench-data demo lint clean charset-tables
+.PHONY: all build test fmt-check vet unit fuzz-smoke fuzz bench bench-smoke bench-data demo lint clean charset-tables
 
 all: build
 
@@ -41,7 +41,14 @@ unit:
 fuzz-smoke:
 	FUZZTIME=$(FUZZSMOKE) GO=$(GO) scripts/fuzz.sh
 
-test: fmt-check vet unit fuzz-smoke
+# The short version of `make bench-data && make bench`: a 20,000-row binlog
+# and one iteration of every benchmark, so the benchmarks cannot rot.
+bench-smoke:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) run ./scripts/genbench -out "$$tmp" -rows 20000 && \
+	BENCH_BINLOG_DIR="$$tmp" $(GO) test -run='^$$' -bench=. -benchtime=1x -benchmem ./sources/mysql/... ./cmd/...
+
+test: fmt-check vet unit fuzz-smoke bench-smoke
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
