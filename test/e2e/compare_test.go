@@ -55,3 +55,53 @@ func TestCompareValue(t *testing.T) {
 		}
 	}
 }
+
+// TestNoLogExpectation checks the NO_LOG transformation of the server's
+// values into what the dump prints without signedness or charsets.
+func TestNoLogExpectation(t *testing.T) {
+	s := func(v string) sql.NullString { return sql.NullString{String: v, Valid: true} }
+	n := func(v string) json.Number { return json.Number(v) }
+	for _, c := range []struct {
+		ddl  string
+		kind kind
+		want []sql.NullString
+		got  any
+		ok   bool
+	}{
+		{"BIGINT UNSIGNED", kInt, []sql.NullString{s("18446744073709551615")}, n("-1"), true},
+		{"BIGINT UNSIGNED", kInt, []sql.NullString{s("18446744073709551615")}, n("18446744073709551615"), false},
+		{"BIGINT UNSIGNED", kInt, []sql.NullString{s("9223372036854775808")}, n("-9223372036854775808"), true},
+		{"BIGINT UNSIGNED", kInt, []sql.NullString{s("9223372036854775807")}, n("9223372036854775807"), true},
+		{"TINYINT UNSIGNED", kInt, []sql.NullString{s("255")}, n("-1"), true},
+		{"TINYINT UNSIGNED", kInt, []sql.NullString{s("128")}, n("-128"), true},
+		{"TINYINT UNSIGNED", kInt, []sql.NullString{s("127")}, n("127"), true},
+		{"SMALLINT UNSIGNED", kInt, []sql.NullString{s("32768")}, n("-32768"), true},
+		{"MEDIUMINT UNSIGNED", kInt, []sql.NullString{s("16777215")}, n("-1"), true},
+		{"INT UNSIGNED", kInt, []sql.NullString{s("4294967295")}, n("-1"), true},
+		{"INT UNSIGNED", kInt, []sql.NullString{s("2147483648")}, n("-2147483648"), true},
+		{"INT", kInt, []sql.NullString{s("-5")}, n("-5"), true},
+		{"INT UNSIGNED", kInt, []sql.NullString{{}}, nil, true},
+		// Text: the raw bytes (HEX), a string when valid UTF-8, else base64.
+		{"VARCHAR(50) CHARACTER SET latin1", kText, []sql.NullString{s("é"), s("E9")}, "6Q==", true},
+		{"VARCHAR(50) CHARACTER SET latin1", kText, []sql.NullString{s("é"), s("E9")}, "é", false},
+		{"VARCHAR(50) CHARACTER SET latin1", kText, []sql.NullString{s("abc"), s("616263")}, "abc", true},
+		{"VARCHAR(20) CHARACTER SET utf16", kText, []sql.NullString{s("x"), s("0078")}, "\x00x", true},
+		{"TEXT CHARACTER SET utf8mb4", kText, []sql.NullString{s("😀"), s("F09F9880")}, "😀", true},
+		{"TEXT CHARACTER SET utf8mb4", kText, []sql.NullString{{}, {}}, nil, true},
+		// Binary: the same rule; BINARY(n) without its trailing zero bytes.
+		{"BINARY(4)", kBinary, []sql.NullString{s("61620000")}, "ab", true},
+		{"BINARY(4)", kBinary, []sql.NullString{s("61620000")}, "YWIAAA==", false},
+		{"BINARY(4)", kBinary, []sql.NullString{s("00000000")}, "", true},
+		{"CHAR(10) CHARACTER SET binary", kBinary, []sql.NullString{s("62696E00")}, "bin", true},
+		{"VARBINARY(100)", kBinary, []sql.NullString{s("00FF00")}, "AP8A", true},
+		{"VARBINARY(100)", kBinary, []sql.NullString{s("7600")}, "v\x00", true},
+		// Everything else as with MINIMAL.
+		{"DECIMAL(12,2) UNSIGNED", kDecimal, []sql.NullString{s("1.00")}, "1.00", true},
+	} {
+		col, want := noLogExpectation(column{name: "c", ddl: c.ddl, kind: c.kind}, c.want)
+		ok, wantRepr := compareValue(col, true, want, c.got)
+		if ok != c.ok {
+			t.Errorf("NO_LOG %s %v, got %#v: ok = %v (want %s), want ok = %v", c.ddl, c.want, c.got, ok, wantRepr, c.ok)
+		}
+	}
+}

@@ -18,7 +18,7 @@ const (
 	kYear                  // number
 	kTemporal              // DATE, TIME, DATETIME: string as the server prints it
 	kTimestamp             // TIMESTAMP: "YYYY-MM-DDTHH:MM:SS[.f]Z" in UTC
-	kText                  // string, converted to UTF-8
+	kText                  // string, converted to UTF-8 (NO_LOG: see noLogExpectation)
 	kBinary                // base64
 	kEnum                  // label (FULL metadata) or index (MINIMAL)
 	kSet                   // array of labels (FULL) or bitmask (MINIMAL)
@@ -54,7 +54,8 @@ func (c column) exprs() []string {
 	case kYear:
 		return []string{"CAST(" + n + "+0 AS CHAR)"}
 	case kText:
-		return []string{"CONVERT(" + n + " USING utf8mb4)"}
+		// HEX: the raw bytes, which the NO_LOG pass expects (no charset).
+		return []string{"CONVERT(" + n + " USING utf8mb4)", "HEX(" + n + ")"}
 	case kBinary:
 		// HEX, converted to base64 by the test: REPLACE(TO_BASE64(x),
 		// CHAR(10), '') is quadratic on a 1 MiB value.
