@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/seed5aa6e046/syncer/internal/jsontext"
 	"math"
 	"strconv"
 	"time"
@@ -817,7 +818,7 @@ func appendText(dst, text []byte, c *Column) []byte {
 	switch cs {
 	case CharsetUnknown, CharsetUTF8MB3, CharsetUTF8MB4:
 		if utf8.Valid(text) {
-			return appendJSONString(dst, text)
+			return jsontext.AppendBytes(dst, text)
 		}
 		return appendBase64(dst, text)
 	case CharsetBinary:
@@ -828,7 +829,7 @@ func appendText(dst, text []byte, c *Column) []byte {
 	if !ok {
 		return appendBase64(dst, text)
 	}
-	return appendJSONString(dst, conv)
+	return jsontext.AppendBytes(dst, conv)
 }
 
 // appendLabel renders an ENUM or SET label, which is in the column's
@@ -840,7 +841,7 @@ func appendLabel(dst []byte, label string, c *Column) []byte {
 		// Not ASCII-compatible: always convert.
 	case CharsetUnknown, CharsetUTF8MB3, CharsetUTF8MB4:
 		if utf8.ValidString(label) {
-			return appendJSONString(dst, label)
+			return jsontext.AppendString(dst, label)
 		}
 	default:
 		ascii := true
@@ -851,38 +852,10 @@ func appendLabel(dst []byte, label string, c *Column) []byte {
 			}
 		}
 		if ascii {
-			return appendJSONString(dst, label)
+			return jsontext.AppendString(dst, label)
 		}
 	}
 	return appendText(dst, []byte(label), c)
 }
 
 const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s (valid UTF-8) as a quoted JSON string.
-func appendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}

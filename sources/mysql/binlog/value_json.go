@@ -2,6 +2,7 @@ package binlog
 
 import (
 	"fmt"
+	"github.com/seed5aa6e046/syncer/internal/jsontext"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog/jsonb"
 )
@@ -43,9 +44,9 @@ func appendDiffList(dst []byte, diffs []jsonb.Diff) ([]byte, error) {
 			op = diffOpNames[d.Op]
 		}
 		dst = append(dst, `{"op":`...)
-		dst = appendJSONString(dst, op)
+		dst = jsontext.AppendString(dst, op)
 		dst = append(dst, `,"path":`...)
-		dst = appendJSONString(dst, d.Path)
+		dst = jsontext.AppendString(dst, d.Path)
 		if d.Op != jsonb.DiffRemove {
 			dst = append(dst, `,"value":`...)
 			var err error

@@ -6,70 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/seed5aa6e046/syncer/internal/jsontext"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
 )
-
-// appendString appends s as a JSON string, escaped as encoding/json does
-// (without its HTML escaping): invalid UTF-8 becomes U+FFFD.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				const hexDigits = "0123456789abcdef"
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 are valid JSON but break JavaScript; escape
-		// them as encoding/json does.
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\u202`...)
-			dst = append(dst, "89"[r&1])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
 
 // envelopeKeys are the members the dump writes itself; a body member with
 // one of these names is written as "body_<name>".
@@ -89,14 +31,14 @@ func isEnvelopeKey(k string) bool {
 // closing brace.
 func appendEnvelope(dst []byte, ev *binlogfile.Event) []byte {
 	dst = append(dst, `{"file":`...)
-	dst = appendString(dst, ev.File)
+	dst = jsontext.AppendString(dst, ev.File)
 	dst = append(dst, `,"pos":`...)
 	dst = strconv.AppendInt(dst, ev.Pos, 10)
 	if ev.InPayload {
 		dst = append(dst, `,"in_payload":true`...)
 	}
 	dst = append(dst, `,"type":`...)
-	dst = appendString(dst, ev.Header.Type.String())
+	dst = jsontext.AppendString(dst, ev.Header.Type.String())
 	h := &ev.Header
 	dst = append(dst, `,"header":{"timestamp":`...)
 	dst = strconv.AppendUint(dst, uint64(h.Timestamp), 10)
@@ -120,9 +62,9 @@ func appendFormat(dst []byte, f *binlog.Format) []byte {
 	dst = append(dst, `,"binlog_version":`...)
 	dst = strconv.AppendUint(dst, uint64(f.BinlogVersion), 10)
 	dst = append(dst, `,"server_version":`...)
-	dst = appendString(dst, f.ServerVersion)
+	dst = jsontext.AppendString(dst, f.ServerVersion)
 	dst = append(dst, `,"flavor":`...)
-	dst = appendString(dst, f.Flavor.String())
+	dst = jsontext.AppendString(dst, f.Flavor.String())
 	dst = append(dst, `,"create_timestamp":`...)
 	dst = strconv.AppendUint(dst, uint64(f.CreateTimestamp), 10)
 	dst = append(dst, `,"header_length":`...)
@@ -135,7 +77,7 @@ func appendFormat(dst []byte, f *binlog.Format) []byte {
 		dst = strconv.AppendUint(dst, uint64(n), 10)
 	}
 	dst = append(dst, `],"checksum":`...)
-	return appendString(dst, f.Checksum.String())
+	return jsontext.AppendString(dst, f.Checksum.String())
 }
 
 // appendRaw writes the members of an event the decoder does not know.

@@ -1,42 +1,9 @@
 package binlogdump
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
-	"unicode/utf8"
 )
-
-// stdString is what encoding/json writes for s without HTML escaping.
-func stdString(s string) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(s)
-	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
-}
-
-func TestAppendString(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"b\`, "nl\n cr\r tab\t", "\x00\x01\x1f\x7f", "<a&b>", "héllo €", "bad\xffutf8\xc3", "\u2028\u2029", "日本語"} {
-		got := string(appendString(nil, s))
-		if want := stdString(s); got != want {
-			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
-		}
-	}
-}
-
-func FuzzAppendString(f *testing.F) {
-	f.Add("a\"b\\c\n\xff\u2028")
-	f.Fuzz(func(t *testing.T, s string) {
-		got := appendString(nil, s)
-		if want := stdString(s); string(got) != want {
-			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
-		}
-		if !utf8.Valid(got) {
-			t.Fatalf("invalid UTF-8 output %q", got)
-		}
-	})
-}
 
 func TestAppendBody(t *testing.T) {
 	type body struct {

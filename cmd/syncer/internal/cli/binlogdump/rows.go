@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/seed5aa6e046/syncer/internal/jsontext"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 )
@@ -50,7 +51,7 @@ func (s *rowScratch) columnKeys(t *binlog.TableMapEvent) [][]byte {
 	}
 	keys := make([][]byte, len(cols))
 	for i := range cols {
-		k := appendString(nil, t.ColumnLabel(i))
+		k := jsontext.AppendString(nil, t.ColumnLabel(i))
 		keys[i] = append(k, ':')
 	}
 	s.keys[&cols[0]] = keys
@@ -71,9 +72,9 @@ func (s *rowScratch) appendRowsEvent(dst []byte, enc *bodyEncoder, body binlog.E
 		return append(dst, `,"table":null,"rows":[]`...), true, nil
 	}
 	dst = append(dst, `,"table":{"schema":`...)
-	dst = appendString(dst, ev.Table.Schema)
+	dst = jsontext.AppendString(dst, ev.Table.Schema)
 	dst = append(dst, `,"name":`...)
-	dst = appendString(dst, ev.Table.Table)
+	dst = jsontext.AppendString(dst, ev.Table.Table)
 	dst = append(dst, '}')
 	mark := len(dst)
 	dst = append(dst, `,"rows":[`...)
@@ -122,7 +123,7 @@ func (s *rowScratch) appendRowsEvent(dst []byte, enc *bodyEncoder, body binlog.E
 // data.
 func appendUndecodable(dst []byte, ev *binlog.RowsEvent, err error) []byte {
 	dst = append(dst, `,"rows":null,"rows_error":`...)
-	dst = appendString(dst, err.Error())
+	dst = jsontext.AppendString(dst, err.Error())
 	dst = append(dst, `,"row_data":"`...)
 	dst = base64.StdEncoding.AppendEncode(dst, ev.RowData)
 	return append(dst, '"')
@@ -145,7 +146,7 @@ func appendImage(dst []byte, vals []binlog.Value, keys [][]byte, t *binlog.Table
 		if i < len(keys) {
 			dst = append(dst, keys[i]...)
 		} else {
-			dst = appendString(dst, t.ColumnLabel(i))
+			dst = jsontext.AppendString(dst, t.ColumnLabel(i))
 			dst = append(dst, ':')
 		}
 		var err error
