@@ -35,17 +35,38 @@ if [ -z "$targets" ]; then
 fi
 
 failed=()
+flaked=()
 count=0
 while read -r pkg names; do
+	dir=$("$go" list -f '{{.Dir}}' "$pkg")
 	for name in $names; do
 		count=$((count + 1))
 		echo "fuzz: $pkg $name for $fuzztime"
-		if ! "$go" test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" -fuzzminimizetime="$minimize" "$pkg"; then
+		corpus="$dir/testdata/fuzz/$name"
+		before=$(ls "$corpus" 2>/dev/null | sort || true)
+		log=$(mktemp)
+		if "$go" test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" -fuzzminimizetime="$minimize" "$pkg" 2>&1 | tee "$log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+			rm -f "$log"
+			continue
+		fi
+		after=$(ls "$corpus" 2>/dev/null | sort || true)
+		# Go 1.26's fuzz coordinator can report "context deadline exceeded"
+		# when a duration -fuzztime ends while a worker is mid-call
+		# (go.dev/issue/75804, fixed in Go 1.27). That failure writes no
+		# input; a real one always does.
+		if [ "$before" = "$after" ] && grep -q 'context deadline exceeded' "$log"; then
+			flaked+=("$pkg $name")
+		else
 			failed+=("$pkg $name")
 		fi
+		rm -f "$log"
 	done
 done <<<"$targets"
 
+if [ ${#flaked[@]} -gt 0 ]; then
+	echo "fuzz: warning: ${#flaked[@]} target(s) hit Go's fuzztime deadline race (go.dev/issue/75804) and wrote no failing input; not counted as failures:" >&2
+	printf '  %s\n' "${flaked[@]}" >&2
+fi
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "fuzz: ${#failed[@]} of $count targets failed:" >&2
 	printf '  %s\n' "${failed[@]}" >&2
