@@ -80,7 +80,8 @@ func TestDumpOptions(t *testing.T) {
 			}
 			for _, ev := range events {
 				if ev["type"] == "TABLE_MAP" {
-					if name := fmt.Sprint(ev["table"]); c.want[name] == 0 {
+					tbl, _ := ev["table"].(map[string]any)
+					if name := fmt.Sprint(tbl["name"]); c.want[name] == 0 {
 						t.Errorf("--tables %s: TABLE_MAP of %v kept", c.pattern, name)
 					}
 				}

@@ -639,11 +639,16 @@ func (t *TableMapEvent) MarshalJSON() ([]byte, error) {
 		}
 		cols[i] = cj
 	}
+	// "table" has the same shape as in rows events, so one filter
+	// (.table.name) selects both.
+	type tableJSON struct {
+		Schema string `json:"schema"`
+		Name   string `json:"name"`
+	}
 	return json.Marshal(struct {
 		TableID uint64    `json:"table_id"`
 		Flags   uint16    `json:"flags"`
-		Schema  string    `json:"schema"`
-		Table   string    `json:"table"`
+		Table   tableJSON `json:"table"`
 		Columns []colJSON `json:"columns"`
-	}{t.TableID, t.Flags, t.Schema, t.Table, cols})
+	}{t.TableID, t.Flags, tableJSON{t.Schema, t.Table}, cols})
 }

@@ -89,7 +89,7 @@ func TestTableMapOptionalMetadata(t *testing.T) {
 	}
 	var back struct {
 		TableID uint64 `json:"table_id"`
-		Schema  string
+		Table   struct{ Schema, Name string }
 		Columns []struct {
 			Name       string
 			Type       string
@@ -101,7 +101,7 @@ func TestTableMapOptionalMetadata(t *testing.T) {
 	if err := json.Unmarshal(js, &back); err != nil {
 		t.Fatalf("%v: %s", err, js)
 	}
-	if back.TableID != tm.TableID || back.Schema != "shop" || back.Columns[2].RealType != "ENUM" ||
+	if back.TableID != tm.TableID || back.Table.Schema != "shop" || back.Table.Name != "items" || back.Columns[2].RealType != "ENUM" ||
 		back.Columns[2].EnumValues[1] != "g" || back.Columns[7].Unsigned == nil || !*back.Columns[7].Unsigned || back.Columns[0].Name != "t" {
 		t.Errorf("MarshalJSON: %s", js)
 	}
