@@ -41,6 +41,20 @@ func handleStartError(t testing.TB, what string, err error) {
 // which case (as for any other start failure) t fails.
 func MariaDBForTest(t testing.TB, opts MariaDBOptions) *MariaDB {
 	t.Helper()
+	return startForTest(t, "MariaDB", func(ctx context.Context) (*MariaDB, error) { return StartMariaDB(ctx, opts) })
+}
+
+// PostgresForTest starts a PostgreSQL with opts and registers its Close with
+// t.Cleanup, with the same skip/fail policy as MariaDBForTest.
+func PostgresForTest(t testing.TB, opts PostgresOptions) *Postgres {
+	t.Helper()
+	return startForTest(t, "PostgreSQL", func(ctx context.Context) (*Postgres, error) { return StartPostgres(ctx, opts) })
+}
+
+// startForTest starts a server for t with the skip/fail policy of
+// handleStartError and stops it in t.Cleanup.
+func startForTest[S interface{ Close() error }](t testing.TB, what string, start func(context.Context) (S, error)) S {
+	t.Helper()
 	ctx := context.Background()
 	if d, ok := t.(interface {
 		Context() context.Context
@@ -49,38 +63,16 @@ func MariaDBForTest(t testing.TB, opts MariaDBOptions) *MariaDB {
 	}
 	// The test's context is cancelled before Cleanup runs, but the server
 	// process is not tied to it: only start-up is.
-	m, err := StartMariaDB(ctx, opts)
+	srv, err := start(ctx)
 	if err != nil {
-		handleStartError(t, "MariaDB", err)
+		handleStartError(t, what, err)
 	}
 	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Errorf("stop MariaDB: %v", err)
+		if err := srv.Close(); err != nil {
+			t.Errorf("stop %s: %v", what, err)
 		}
 	})
-	return m
-}
-
-// PostgresForTest starts a PostgreSQL with opts and registers its Close with
-// t.Cleanup, with the same skip/fail policy as MariaDBForTest.
-func PostgresForTest(t testing.TB, opts PostgresOptions) *Postgres {
-	t.Helper()
-	ctx := context.Background()
-	if d, ok := t.(interface {
-		Context() context.Context
-	}); ok {
-		ctx = d.Context()
-	}
-	p, err := StartPostgres(ctx, opts)
-	if err != nil {
-		handleStartError(t, "PostgreSQL", err)
-	}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Errorf("stop PostgreSQL: %v", err)
-		}
-	})
-	return p
+	return srv
 }
 
 // MainMariaDB is for TestMain: it starts a MariaDB shared by a package's
