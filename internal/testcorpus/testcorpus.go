@@ -8,10 +8,15 @@
 package testcorpus
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -62,4 +67,113 @@ func Dir(tb testing.TB) string {
 		tb.Skip(err)
 	}
 	return dir
+}
+
+// Binlogs lists the corpus binlogs as slash-separated paths relative to dir,
+// sorted: the files that SOURCES.md lists in its summary table or that start
+// with a binlog magic (plain or encrypted). Documentation and expected-output
+// files beside them are left out.
+func Binlogs(tb testing.TB, dir string) []string {
+	tb.Helper()
+	src, err := os.ReadFile(filepath.Join(dir, "SOURCES.md"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, m := range sourcesRow.FindAllStringSubmatch(string(src), -1) {
+		listed[m[1]] = true
+	}
+	var files []string
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || sideFile(p) {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if listed[rel] {
+			files = append(files, rel)
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		head := make([]byte, 4)
+		n, _ := io.ReadFull(f, head)
+		f.Close()
+		if n == 4 && string(head[1:]) == "bin" && (head[0] == 0xfe || head[0] == 0xfd) {
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sort.Strings(files)
+	if len(files) < 100 {
+		tb.Fatalf("found only %d corpus binlogs in %s", len(files), dir)
+	}
+	return files
+}
+
+var sourcesRow = regexp.MustCompile("(?m)^\\| `([^`]+)` \\|")
+
+// sideFile reports whether a corpus file is documentation or expected
+// output rather than a binlog.
+func sideFile(name string) bool {
+	for _, ext := range []string{".txt", ".sql", ".json", ".py", ".md"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// ExpectReject reads EXPECT-REJECT.txt: the files that must fail to decode,
+// and those that may either fail or decode (listed in comments after the
+// line starting "Either").
+func ExpectReject(tb testing.TB, dir string) (must, may map[string]bool) {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(dir, "EXPECT-REJECT.txt"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	must, may = map[string]bool{}, map[string]bool{}
+	optional := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, "#"):
+			c := strings.TrimSpace(strings.TrimPrefix(line, "#"))
+			if strings.HasPrefix(c, "Either") {
+				optional = true
+			} else if optional && c != "" {
+				may[strings.Fields(c)[0]] = true
+			}
+		default:
+			must[line] = true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	if len(must) == 0 {
+		tb.Fatal("EXPECT-REJECT.txt lists no files")
+	}
+	return must, may
+}
+
+// StaleCRC lists corpus files whose events were edited after the server
+// wrote them without recomputing the CRC32 (MySQL's binlog_recovery tests
+// tamper with XIDs). Every event is otherwise well-formed: they read to the
+// end without checksum verification and fail with a checksum error with it.
+var StaleCRC = map[string]bool{
+	"mysql-server-8.0.43-snapshot/binlog_recovery/duplicate_xid.000001":             true,
+	"mysql-server-8.0.43-snapshot/binlog_recovery/duplicate_xid_ddl.000001":         true,
+	"mysql-server-8.0.43-snapshot/binlog_recovery/duplicate_xid_xa_prepare.000001":  true,
+	"mysql-server-8.0.43-snapshot/binlog_recovery/malformed_xid_xa_commit.000001":   true,
+	"mysql-server-8.0.43-snapshot/binlog_recovery/malformed_xid_xa_rollback.000001": true,
 }

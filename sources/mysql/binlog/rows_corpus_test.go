@@ -4,12 +4,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 )
 
 // rowsCorpusRoot returns ../shared/corpus/binlog beside the repository

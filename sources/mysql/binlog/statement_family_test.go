@@ -6,13 +6,14 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 )
 
 // corpusDir returns the shared binlog corpus directory, skipping the test

@@ -6,11 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/seed5aa6e046/syncer/internal/jsontext"
 	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/seed5aa6e046/syncer/internal/jsontext"
 )
 
 // Kind says what a Value holds.

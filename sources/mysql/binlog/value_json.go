@@ -2,8 +2,8 @@ package binlog
 
 import (
 	"fmt"
-	"github.com/seed5aa6e046/syncer/internal/jsontext"
 
+	"github.com/seed5aa6e046/syncer/internal/jsontext"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog/jsonb"
 )
 

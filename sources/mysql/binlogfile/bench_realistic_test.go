@@ -3,7 +3,6 @@ package binlogfile_test
 import (
 	"bytes"
 	"errors"
-	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
 )

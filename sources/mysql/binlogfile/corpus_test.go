@@ -1,18 +1,14 @@
 package binlogfile
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
-	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 )
 
@@ -20,103 +16,6 @@ import (
 // the repository). It skips the test when the corpus is missing, except under
 // CI=true, where a missing corpus is a failure.
 func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
-
-// sideFile reports whether a corpus file is documentation or expected output
-// rather than a binlog.
-func sideFile(name string) bool {
-	for _, ext := range []string{".txt", ".sql", ".json", ".py", ".md"} {
-		if strings.HasSuffix(name, ext) {
-			return true
-		}
-	}
-	return false
-}
-
-var sourcesRow = regexp.MustCompile("(?m)^\\| `([^`]+)` \\|")
-
-// corpusFiles lists the corpus binlogs (relative paths): files that start
-// with a binlog magic or that SOURCES.md lists in its summary table.
-func corpusFiles(t testing.TB, dir string) []string {
-	t.Helper()
-	listed := map[string]bool{}
-	src, err := os.ReadFile(filepath.Join(dir, "SOURCES.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range sourcesRow.FindAllStringSubmatch(string(src), -1) {
-		listed[m[1]] = true
-	}
-	var files []string
-	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || sideFile(p) {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if listed[rel] {
-			files = append(files, rel)
-			return nil
-		}
-		head := make([]byte, 4)
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		n, _ := io.ReadFull(f, head)
-		f.Close()
-		if n == 4 && (bytes.Equal(head, magic[:]) || bytes.Equal(head, encryptedMagic[:])) {
-			files = append(files, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
-	if len(files) < 100 {
-		t.Fatalf("found only %d corpus binlogs in %s", len(files), dir)
-	}
-	return files
-}
-
-// expectReject reads EXPECT-REJECT.txt: files that must fail, and files that
-// may either fail or decode (listed in comments after "Either").
-func expectReject(t testing.TB, dir string) (must, may map[string]bool) {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "EXPECT-REJECT.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	must, may = map[string]bool{}, map[string]bool{}
-	optional := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		if strings.HasPrefix(line, "#") {
-			c := strings.TrimSpace(strings.TrimPrefix(line, "#"))
-			if strings.HasPrefix(c, "Either") {
-				optional = true
-				continue
-			}
-			if optional && c != "" {
-				may[strings.Fields(c)[0]] = true
-			}
-			continue
-		}
-		must[line] = true
-	}
-	if len(must) == 0 {
-		t.Fatal("EXPECT-REJECT.txt lists no files")
-	}
-	return must, may
-}
 
 // readAll reads every event of a file and returns the event count.
 func readAll(path string, opts ...Option) (int, error) {
@@ -135,23 +34,10 @@ func readAll(path string, opts ...Option) (int, error) {
 	}
 }
 
-// staleCRC lists corpus files whose events were edited after the server
-// wrote them without recomputing the CRC32 (MySQL's binlog_recovery tests
-// tamper with XIDs). SOURCES.md says every event is well-formed, so they
-// must read to the end without checksum verification, and must fail with a
-// checksum error with it.
-var staleCRC = map[string]bool{
-	"mysql-server-8.0.43-snapshot/binlog_recovery/duplicate_xid.000001":             true,
-	"mysql-server-8.0.43-snapshot/binlog_recovery/duplicate_xid_ddl.000001":         true,
-	"mysql-server-8.0.43-snapshot/binlog_recovery/duplicate_xid_xa_prepare.000001":  true,
-	"mysql-server-8.0.43-snapshot/binlog_recovery/malformed_xid_xa_commit.000001":   true,
-	"mysql-server-8.0.43-snapshot/binlog_recovery/malformed_xid_xa_rollback.000001": true,
-}
-
 func TestCorpus(t *testing.T) {
 	dir := corpusDir(t)
-	must, may := expectReject(t, dir)
-	files := corpusFiles(t, dir)
+	must, may := testcorpus.ExpectReject(t, dir)
+	files := testcorpus.Binlogs(t, dir)
 	for rel := range must {
 		if !contains(files, rel) {
 			t.Errorf("EXPECT-REJECT.txt lists %s, which is not among the corpus binlogs", rel)
@@ -176,7 +62,7 @@ func TestCorpus(t *testing.T) {
 					t.Errorf("error does not name an offset: %v", err)
 				}
 				t.Logf("rejected as expected: %v", err)
-			case staleCRC[rel]:
+			case testcorpus.StaleCRC[rel]:
 				if !errors.Is(err, binlog.ErrChecksum) {
 					t.Errorf("with checksum verification: got %v, want a checksum mismatch", err)
 				}

@@ -3,11 +3,12 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 )
 
 // corpusDir returns the shared binlog corpus next to the repository; it

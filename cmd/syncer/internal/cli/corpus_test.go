@@ -1,91 +1,13 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"io"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 )
-
-// corpusBinlogs lists the corpus binlogs (relative paths) and the
-// EXPECT-REJECT.txt entries: must fail, may fail.
-func corpusBinlogs(t *testing.T, dir string) (files []string, must, may map[string]bool) {
-	t.Helper()
-	src, err := os.ReadFile(filepath.Join(dir, "SOURCES.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|").FindAllStringSubmatch(string(src), -1) {
-		listed[m[1]] = true
-	}
-	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		for _, ext := range []string{".txt", ".sql", ".json", ".py", ".md"} {
-			if strings.HasSuffix(p, ext) {
-				return nil
-			}
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		head := make([]byte, 4)
-		if f, err := os.Open(p); err == nil {
-			io.ReadFull(f, head)
-			f.Close()
-		}
-		if listed[rel] || bytes.Equal(head[1:], []byte("bin")) && (head[0] == 0xfe || head[0] == 0xfd) {
-			files = append(files, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(dir, "EXPECT-REJECT.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	must, may = map[string]bool{}, map[string]bool{}
-	optional := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "":
-		case strings.HasPrefix(line, "#"):
-			c := strings.TrimSpace(strings.TrimPrefix(line, "#"))
-			if strings.HasPrefix(c, "Either") {
-				optional = true
-			} else if optional && c != "" {
-				may[strings.Fields(c)[0]] = true
-			}
-		default:
-			must[line] = true
-		}
-	}
-	if len(files) < 100 || len(must) == 0 {
-		t.Fatalf("corpus listing looks wrong: %d files, %d rejects", len(files), len(must))
-	}
-	return files, must, may
-}
-
-// staleCRC: files whose events were edited after writing without a new
-// CRC32 (see the binlogfile corpus test); dumped with --no-verify-checksum.
-var staleCRC = map[string]bool{
-	"mysql-server-8.0.43-snapshot/binlog_recovery/duplicate_xid.000001":             true,
-	"mysql-server-8.0.43-snapshot/binlog_recovery/duplicate_xid_ddl.000001":         true,
-	"mysql-server-8.0.43-snapshot/binlog_recovery/duplicate_xid_xa_prepare.000001":  true,
-	"mysql-server-8.0.43-snapshot/binlog_recovery/malformed_xid_xa_commit.000001":   true,
-	"mysql-server-8.0.43-snapshot/binlog_recovery/malformed_xid_xa_rollback.000001": true,
-}
 
 // TestDumpCorpus dumps every corpus binlog, rows included: the files that
 // must decode give exit 0 and one valid JSON object per line with the
@@ -93,12 +15,13 @@ var staleCRC = map[string]bool{
 // an offset; --stats agrees with the dump on the event count.
 func TestDumpCorpus(t *testing.T) {
 	dir := corpusDir(t)
-	files, must, may := corpusBinlogs(t, dir)
+	files := testcorpus.Binlogs(t, dir)
+	must, may := testcorpus.ExpectReject(t, dir)
 	for _, rel := range files {
 		t.Run(rel, func(t *testing.T) {
 			path := filepath.Join(dir, filepath.FromSlash(rel))
 			args := []string{"binlog", "dump", path}
-			if staleCRC[rel] {
+			if testcorpus.StaleCRC[rel] {
 				// Without the flag: a checksum error with the hint.
 				code, _, errOut := runCLI(args...)
 				if code != 1 || !strings.Contains(errOut, "checksum mismatch (to dump the event anyway, run with --no-verify-checksum)") {

@@ -2,11 +2,12 @@ package jsonb
 
 import (
 	"encoding/binary"
-	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 	"math"
 	"math/big"
 	"strings"
 	"testing"
+
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
 )
 
 // corpusDir returns ../shared/corpus/binlog relative to the repository

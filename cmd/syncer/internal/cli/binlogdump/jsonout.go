@@ -6,9 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/seed5aa6e046/syncer/internal/jsontext"
 	"strconv"
 
+	"github.com/seed5aa6e046/syncer/internal/jsontext"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
 )

@@ -4,8 +4,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/seed5aa6e046/syncer/internal/jsontext"
 
+	"github.com/seed5aa6e046/syncer/internal/jsontext"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 )
 
