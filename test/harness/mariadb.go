@@ -57,6 +57,14 @@ type MariaDBOptions struct {
 	BaseDir string
 	// Logger receives progress messages; default discards them.
 	Logger *slog.Logger
+	// TLS generates a CA and a server certificate for 127.0.0.1 and
+	// localhost in the server's directory and starts mariadbd with
+	// --ssl-ca, --ssl-cert and --ssl-key (see CAFile, CACertPool).
+	TLS bool
+	// RequireSecureTransport sets --require-secure-transport=ON: plain TCP
+	// connections are refused. It needs TLS. Config, DSN and DB then use
+	// TLS.
+	RequireSecureTransport bool
 }
 
 func (o MariaDBOptions) withDefaults() (MariaDBOptions, error) {
@@ -105,6 +113,9 @@ func (o MariaDBOptions) withDefaults() (MariaDBOptions, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if o.RequireSecureTransport && !o.TLS {
+		return o, errors.New("harness: RequireSecureTransport needs TLS")
+	}
 	return o, nil
 }
 
@@ -121,6 +132,8 @@ type MariaDB struct {
 	proc      *process
 	db        *sql.DB
 	log       *slog.Logger
+	mariadbd  string     // binary path, for Start after Stop or Kill
+	certs     *CertFiles // server certificate when opts.TLS
 }
 
 // mariadbBinDirs are searched when the binaries are not on PATH.
@@ -164,6 +177,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
 		socket:    filepath.Join(dir, "mariadb.sock"),
 		errLog:    filepath.Join(dir, "error.log"),
 		log:       opts.Logger.With("server", "mariadb", "dir", dir),
+		mariadbd:  mariadbd,
 	}
 	if err := m.start(ctx, mariadbd, installDB); err != nil {
 		if cerr := m.Close(); cerr != nil {
@@ -199,6 +213,9 @@ func (m *MariaDB) start(ctx context.Context, mariadbd, installDB string) error {
 	install := exec.CommandContext(ctx, installDB, installArgs...)
 	if err := runLogged(ctx, install); err != nil {
 		return fmt.Errorf("harness: start MariaDB: mariadb-install-db: %w", err)
+	}
+	if err := m.prepareTLS(); err != nil {
+		return err
 	}
 
 	var lastErr error
@@ -261,6 +278,7 @@ func (m *MariaDB) args() []string {
 			args = append(args, fmt.Sprintf("--log-bin-compress-min-len=%d", o.CompressMinLen))
 		}
 	}
+	args = append(args, m.tlsArgs()...)
 	return append(args, o.ExtraArgs...)
 }
 
@@ -359,7 +377,9 @@ func (m *MariaDB) setup(ctx context.Context) error {
 }
 
 // Config returns a go-sql-driver/mysql configuration for the client account
-// over TCP, with no default database. Callers may change the copy.
+// over TCP, with no default database. Callers may change the copy. With
+// RequireSecureTransport it uses TLS verified against CAFile (its DSN form
+// says tls=skip-verify).
 func (m *MariaDB) Config() *mysql.Config {
 	cfg := mysql.NewConfig()
 	cfg.User = m.opts.User
@@ -367,6 +387,7 @@ func (m *MariaDB) Config() *mysql.Config {
 	cfg.Net = "tcp"
 	cfg.Addr = m.Addr()
 	cfg.Timeout = 10 * time.Second
+	m.configureTLS(cfg)
 	return cfg
 }
 
