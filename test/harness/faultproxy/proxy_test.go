@@ -565,3 +565,45 @@ func TestUnreachableTarget(t *testing.T) {
 		t.Fatalf("read %d bytes, err %v; want the connection closed", n, err)
 	}
 }
+
+// BenchmarkForward measures server→client throughput through a transparent
+// proxy (the path a binlog stream takes).
+func BenchmarkForward(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
+		}
+	}()
+	p, err := faultproxy.Start(context.Background(), ln.Addr().String(), faultproxy.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 64<<10)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
