@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,6 +41,10 @@ type Finding struct {
 	// Fix says exactly how to fix it: the SQL or my.cnf line, and whether
 	// a restart is needed.
 	Fix string
+	// Cause is ErrPurged or ErrBadStart for a start_position error, nil
+	// otherwise; Report.Err wraps it, so that errors.Is(err, ErrPurged)
+	// holds for a report that found the start purged.
+	Cause error
 }
 
 // String renders the finding on one line: "error [binlog_format]: problem
@@ -59,8 +64,9 @@ type PreflightOptions struct {
 	Tables []string
 
 	// The start position, checked for availability (see
-	// CheckStartAvailable). All unset means "start at the current
-	// position", which is always available.
+	// CheckStartAvailable): the GTID when one is set, else the file
+	// position. All unset means "start at the current position", which is
+	// always available.
 	StartFile    string
 	StartPos     uint64
 	StartGTID    *gtid.Set        // MySQL GTID start: the executed set
@@ -77,8 +83,8 @@ type Report struct {
 var ErrPreflight = errors.New("the MySQL server is not ready for Syncer")
 
 // Err returns nil when no finding is an error; otherwise an error wrapping
-// ErrPreflight whose text lists every error finding with its fix, one per
-// line.
+// ErrPreflight (and the findings' causes, such as ErrPurged) whose text
+// lists every error finding with its fix, one per line.
 func (r *Report) Err() error {
 	var errs []Finding
 	for _, f := range r.Findings {
@@ -138,7 +144,17 @@ func (e *preflightError) Error() string {
 	return b.String()
 }
 
-func (e *preflightError) Unwrap() error { return ErrPreflight }
+// Unwrap returns ErrPreflight and the causes of the findings (ErrPurged,
+// ErrBadStart).
+func (e *preflightError) Unwrap() []error {
+	errs := []error{ErrPreflight}
+	for _, f := range e.findings {
+		if f.Cause != nil && !slices.Contains(errs, f.Cause) {
+			errs = append(errs, f.Cause)
+		}
+	}
+	return errs
+}
 
 // Preflight checks that the server can feed Syncer: binary log on and in
 // ROW format with full row images, metadata, GTID settings, the account's

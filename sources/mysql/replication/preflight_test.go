@@ -198,10 +198,17 @@ func TestReportErr(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("Err text:\n%s\nwant:\n%s", err, want)
 	}
+	if errors.Is(err, ErrPurged) || errors.Is(err, ErrBadStart) {
+		t.Errorf("Err wraps a start cause no finding has: %v", err)
+	}
+	r.Findings = append(r.Findings, Finding{Check: "start_position", Severity: SeverityError, Problem: "gone.", Fix: "snapshot.", Cause: ErrPurged})
+	if err := r.Err(); !errors.Is(err, ErrPurged) || !errors.Is(err, ErrPreflight) || errors.Is(err, ErrBadStart) {
+		t.Errorf("Err with a purged start: %v", err)
+	}
 	if got := r.Findings[1].String(); got != "error [log_bin]: log_bin is OFF. Fix: add log_bin=mysql-bin." {
 		t.Errorf("Finding.String = %q", got)
 	}
-	if s := r.String(); !strings.Contains(s, "user cdc@%") || strings.Count(s, "\n") != 3 {
+	if s := r.String(); !strings.Contains(s, "user cdc@%") || strings.Count(s, "\n") != 4 {
 		t.Errorf("Report.String = %q", s)
 	}
 }

@@ -29,21 +29,22 @@ var ErrBadStart = errors.New("the start position does not exist on this server")
 const snapshotWayOut = "The way out is a new snapshot: re-snapshot the pipeline (Syncer reads the included tables again and streams from the position current at the snapshot); the downstream data must be reloaded from it. To keep it from happening again, keep binlogs longer than Syncer may ever be stopped: raise binlog_expire_logs_seconds (MySQL 8, MariaDB 10.6+; expire_logs_days on older servers) with SET GLOBAL and in my.cnf."
 
 // startError is a start position problem as an error: its text is the
-// finding's, and it wraps ErrPurged or ErrBadStart.
+// finding's, and it wraps the finding's Cause (ErrPurged or ErrBadStart).
 type startError struct {
-	finding  Finding
-	sentinel error
+	finding Finding
 }
 
 func (e *startError) Error() string {
 	return "replication: " + e.finding.Problem + " " + e.finding.Fix
 }
 
-func (e *startError) Unwrap() error { return e.sentinel }
+func (e *startError) Unwrap() error { return e.finding.Cause }
 
 // CheckStartAvailable checks that the server can still stream from a start
-// position: a file position (file non-empty), a MySQL GTID set or a
-// MariaDB GTID position; the unset ones are not checked. It returns nil
+// position: a MySQL GTID set, a MariaDB GTID position or, when neither is
+// set, a file position (file non-empty; with a GTID the file is not
+// checked: a GTID start is resumed by GTID, and after a failover the file
+// name is another server's). It returns nil
 // when the position is available; an error wrapping ErrPurged when the
 // server has purged what the stream needs (the text names what is lost and
 // the way out); an error wrapping ErrBadStart when the position is not one
@@ -90,7 +91,7 @@ func (p *preflight) checkStart() error {
 func startProblems(ctx context.Context, db *sql.DB, info *ServerInfo, file string, pos uint64, set *gtid.Set, maria *gtid.MariaDBPos) ([]*startError, error) {
 	var out []*startError
 	add := func(sev Severity, sentinel error, problem, fix string) {
-		out = append(out, &startError{Finding{Check: "start_position", Severity: sev, Problem: problem, Fix: fix}, sentinel})
+		out = append(out, &startError{Finding{Check: "start_position", Severity: sev, Problem: problem, Fix: fix, Cause: sentinel}})
 	}
 	couldNot := func(what string, err error) error {
 		if serverErrorNumber(err) == 0 {
@@ -100,7 +101,9 @@ func startProblems(ctx context.Context, db *sql.DB, info *ServerInfo, file strin
 			"grant the privileges named by the privileges finding, or make sure yourself that the server still has the start position.")
 		return nil
 	}
-	if file != "" {
+	// A GTID start is resumed by GTID: the server picks the file, and after
+	// a failover the recorded file name is another server's.
+	if file != "" && set.IsEmpty() && maria.IsEmpty() {
 		files, err := BinaryLogs(ctx, db)
 		if err != nil {
 			if errors.Is(err, ErrNoBinlog) {

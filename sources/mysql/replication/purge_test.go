@@ -97,7 +97,7 @@ func TestPurgedError(t *testing.T) {
 type problemsOf struct{ list []*startError }
 
 func (p *problemsOf) add(sev Severity, sentinel error, problem, fix string) {
-	p.list = append(p.list, &startError{Finding{Check: "start_position", Severity: sev, Problem: problem, Fix: fix}, sentinel})
+	p.list = append(p.list, &startError{Finding{Check: "start_position", Severity: sev, Problem: problem, Fix: fix, Cause: sentinel}})
 }
 
 func (p *problemsOf) want(t *testing.T, what string, sentinels ...error) {
@@ -107,8 +107,8 @@ func (p *problemsOf) want(t *testing.T, what string, sentinels ...error) {
 		return
 	}
 	for i, s := range sentinels {
-		if p.list[i].sentinel != s {
-			t.Errorf("%s: problem %d is %v, want %v: %v", what, i, p.list[i].sentinel, s, p.list[i])
+		if p.list[i].finding.Cause != s {
+			t.Errorf("%s: problem %d is %v, want %v: %v", what, i, p.list[i].finding.Cause, s, p.list[i])
 		}
 	}
 }
@@ -135,7 +135,7 @@ func TestCompareMySQLGTID(t *testing.T) {
 		var p problemsOf
 		compareMySQLGTID(own, purged, executed, set(tc.start), p.add)
 		p.want(t, tc.name, tc.want...)
-		if len(p.list) > 0 && p.list[0].sentinel == ErrPurged && !strings.Contains(p.list[0].finding.Problem, own+":") {
+		if len(p.list) > 0 && p.list[0].finding.Cause == ErrPurged && !strings.Contains(p.list[0].finding.Problem, own+":") {
 			t.Errorf("%s: the missing GTIDs are not named: %s", tc.name, p.list[0].finding.Problem)
 		}
 	}
@@ -241,9 +241,11 @@ func testPurge(t *testing.T, s *servers) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantOnly(t, r, "start_position", SeverityError, "is no longer on the server", "new snapshot")
-		if !strings.Contains(r.Err().Error(), "new snapshot") {
-			t.Errorf("Report.Err lacks the way out: %v", r.Err())
+		if f := wantOnly(t, r, "start_position", SeverityError, "is no longer on the server", "new snapshot"); f.Cause != ErrPurged {
+			t.Errorf("finding cause %v", f.Cause)
+		}
+		if err := r.Err(); !strings.Contains(err.Error(), "new snapshot") || !errors.Is(err, ErrPurged) || !errors.Is(err, ErrPreflight) {
+			t.Errorf("Report.Err lacks the way out or ErrPurged: %v", err)
 		}
 
 		for _, ok := range []uint64{4, now.Pos} {
@@ -305,6 +307,17 @@ func testPurge(t *testing.T, s *servers) {
 			t.Fatal(err)
 		}
 		wantOnly(t, r, "start_position", SeverityError, "are in purged binlogs", "new snapshot")
+		if err := r.Err(); !errors.Is(err, ErrPurged) || errors.Is(err, ErrBadStart) {
+			t.Errorf("Report.Err: %v", err)
+		}
+
+		// A GTID start resumes by GTID: a file name from another server
+		// (after a failover) or a purged one is not held against it.
+		for _, file := range []string{"other-bin.000042", before.File} {
+			if err := CheckStartAvailable(ctx, db, file, 4, nil, now.MariaDBPos); err != nil {
+				t.Errorf("GTID start with file %s: %v", file, err)
+			}
+		}
 	})
 
 	// The server's own words on a dump from the purged positions, through
