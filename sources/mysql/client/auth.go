@@ -36,8 +36,8 @@ func phaseError(phase string, err error) error {
 		detail := "read 0 of 4 header bytes"
 		if err != io.EOF {
 			detail = err.Error()
-			err = io.ErrUnexpectedEOF
 		}
+		err = io.ErrUnexpectedEOF
 		return fmt.Errorf("server closed the connection during the %s (%s): %w", phase, detail, err)
 	}
 	return fmt.Errorf("%s: %w", phase, err)
@@ -47,6 +47,10 @@ func phaseError(phase string, err error) error {
 func (c *Conn) handshake(ctx context.Context) error {
 	pkt, err := c.fr.ReadPacket()
 	if err != nil {
+		var seqErr *proto.SequenceError
+		if errors.As(err, &seqErr) {
+			err = fmt.Errorf("%w (is this a MySQL or MariaDB server?)", err)
+		}
 		return phaseError("handshake", err)
 	}
 	h, err := proto.ParseHandshake(pkt)
@@ -55,7 +59,8 @@ func (c *Conn) handshake(ctx context.Context) error {
 		if errors.As(err, &se) {
 			return fmt.Errorf("server refused the connection: %w", err)
 		}
-		return fmt.Errorf("handshake: %w", err)
+		// ParseHandshake's errors start with "handshake:".
+		return err
 	}
 	c.serverVersion, c.mariaDB, c.connID = h.ServerVersion, h.MariaDB, h.ConnectionID
 	if h.Capabilities&proto.ClientProtocol41 == 0 || h.Capabilities&proto.ClientSecureConnection == 0 {

@@ -100,7 +100,8 @@ func Connect(ctx context.Context, cfg *Config) (*Conn, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	cfg = c0
-	ctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
+	ownDeadline := time.Now().Add(cfg.ConnectTimeout)
+	ctx, cancel := context.WithDeadline(ctx, ownDeadline)
 	defer cancel()
 
 	var d net.Dialer
@@ -119,12 +120,16 @@ func Connect(ctx context.Context, cfg *Config) (*Conn, error) {
 	if err := c.handshake(ctx); err != nil {
 		c.unwatch()
 		raw.Close()
-		if cerr := ctx.Err(); cerr != nil && isTimeout(err) {
-			if errors.Is(cerr, context.DeadlineExceeded) && context.Cause(ctx) == cerr {
-				err = fmt.Errorf("%w (connect timeout %v exceeded: %w)", err, cfg.ConnectTimeout, cerr)
-			} else {
-				err = fmt.Errorf("%w (%w)", err, cerr)
-			}
+		// The socket deadline equals the context's and may fire a moment
+		// before the context notices, so compare times too.
+		dl, _ := ctx.Deadline()
+		switch cerr := ctx.Err(); {
+		case isTimeout(err) && !time.Now().Before(dl) && !dl.Before(ownDeadline):
+			err = fmt.Errorf("%w (connect timeout %v exceeded: %w)", err, cfg.ConnectTimeout, context.DeadlineExceeded)
+		case isTimeout(err) && !time.Now().Before(dl):
+			err = fmt.Errorf("%w (%w)", err, context.DeadlineExceeded)
+		case cerr != nil && !errors.Is(err, cerr):
+			err = fmt.Errorf("%w (%w)", err, cerr)
 		}
 		return nil, fmt.Errorf("connect to %s: %w", cfg.Addr, err)
 	}
