@@ -768,7 +768,7 @@ func parseGrantLine(line string) (gl grantLine, ok bool) {
 		return gl, false // "ON *": the default database, unknowable here
 	}
 	db, rest, ok := readGrantIdent(target)
-	if !ok || !strings.HasPrefix(rest, ".") {
+	if !ok || db == "" || !strings.HasPrefix(rest, ".") {
 		return gl, false
 	}
 	rest = rest[1:]
@@ -777,7 +777,7 @@ func parseGrantLine(line string) (gl grantLine, ok bool) {
 		return gl, true
 	}
 	table, _, ok := readGrantIdent(rest)
-	if !ok {
+	if !ok || table == "" {
 		return gl, false
 	}
 	gl.db, gl.table = db, table
