@@ -268,8 +268,11 @@ func currentBinlogStatus(ctx context.Context, db *sql.DB, statements []string) (
 			if st == nil {
 				return nil, fmt.Errorf("replication: %s returned no row: %w", stmt, ErrNoBinlog)
 			}
-			if err := addMariaDBGTIDPos(ctx, db, st); err != nil {
-				return nil, err
+			// Only MySQL has Executed_Gtid_Set; MariaDB needs a query more.
+			if st.GTIDSet == nil {
+				if err := addMariaDBGTIDPos(ctx, db, st); err != nil {
+					return nil, err
+				}
 			}
 			return st, nil
 		}
