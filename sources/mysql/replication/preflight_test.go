@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -285,6 +286,28 @@ func testPreflight(t *testing.T, s *servers) {
 		}
 		return r
 	}
+
+	t.Run("ChecksCannotRun", func(t *testing.T) {
+		// A cancelled context or a dead server is an error, not a finding.
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if r, err := Preflight(ctx, db, healthy); !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled: report %v, error %v", r, err)
+		}
+		cfg := s.main.Config()
+		cfg.Addr, cfg.Timeout = "127.0.0.1:1", time.Second
+		dead, err := sql.Open("mysql", cfg.FormatDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dead.Close()
+		if r, err := Preflight(t.Context(), dead, healthy); err == nil {
+			t.Errorf("no server: report %v, no error", r)
+		}
+		if err := CheckStartAvailable(t.Context(), dead, "f.000001", 4, nil, nil); err == nil || errors.Is(err, ErrPurged) {
+			t.Errorf("no server: CheckStartAvailable = %v", err)
+		}
+	})
 
 	t.Run("Healthy", func(t *testing.T) {
 		r := run(t, db, healthy)
