@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -31,6 +32,18 @@ var ownParams = []string{
 // URL. See the package documentation for the options. PEM files named by
 // options are read now, and errors name them.
 func ParseDSN(dsn string) (*Config, error) {
+	cfg, err := parseDSN(dsn)
+	if err == nil {
+		err = cfg.loadFiles()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parse DSN %q: %w", redactDSN(dsn), err)
+	}
+	return cfg, nil
+}
+
+// parseDSN is ParseDSN without reading the files options name.
+func parseDSN(dsn string) (*Config, error) {
 	cfg := NewConfig()
 	var query string
 	var err error
@@ -40,10 +53,10 @@ func ParseDSN(dsn string) (*Config, error) {
 		query, err = cfg.parseDriverForm(dsn)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("parse DSN %q: %w", redactDSN(dsn), err)
+		return nil, err
 	}
 	if err := cfg.parseParams(query); err != nil {
-		return nil, fmt.Errorf("parse DSN %q: %w", redactDSN(dsn), err)
+		return nil, err
 	}
 	if cfg.Net == "tcp" {
 		cfg.Addr = ensurePort(cfg.Addr)
@@ -195,7 +208,7 @@ func (c *Config) parseParams(query string) error {
 	if (c.sslCert == "") != (c.sslKey == "") {
 		return fmt.Errorf("options ssl-cert and ssl-key go together (got only %s)", map[bool]string{true: "ssl-cert", false: "ssl-key"}[c.sslCert != ""])
 	}
-	return c.loadFiles()
+	return nil
 }
 
 func (c *Config) setParam(k, v string) error {
@@ -291,20 +304,75 @@ func (c *Config) loadFiles() error {
 
 // FormatDSN returns the configuration in go-sql-driver/mysql's DSN form;
 // ParseDSN of the result gives an equal Config. Options at their default
-// are left out. A TLSConfig or ServerPubKey set in code rather than from
-// files named in a DSN cannot be written and is left out.
-func (c *Config) FormatDSN() string { return c.format(c.Password) }
+// are left out. When that form cannot represent the configuration (a user
+// name with ':', an address with ')'), it returns the mysql:// URL form
+// instead. A TLSConfig or ServerPubKey set in code rather than from files
+// named in a DSN cannot be written and is left out.
+func (c *Config) FormatDSN() string {
+	if d := c.formatDriver(c.Password); c.sameAs(d) {
+		return d
+	}
+	return c.formatURL(c.Password)
+}
 
 // Redacted is FormatDSN with the password replaced by "xxxxx", for logs
 // and error messages.
 func (c *Config) Redacted() string {
-	if c.Password == "" {
-		return c.format("")
+	pw := ""
+	if c.Password != "" {
+		pw = "xxxxx"
 	}
-	return c.format("xxxxx")
+	if c.sameAs(c.formatDriver(c.Password)) {
+		return c.formatDriver(pw)
+	}
+	return c.formatURL(pw)
 }
 
-func (c *Config) format(password string) string {
+// sameAs reports whether dsn parses (without reading files) back to c.
+func (c *Config) sameAs(dsn string) bool {
+	p, err := parseDSN(dsn)
+	return err == nil && p.equalDSN(c)
+}
+
+// equalDSN compares what a DSN can express.
+func (c *Config) equalDSN(o *Config) bool {
+	a, b := *c, *o
+	a.TLSConfig, b.TLSConfig, a.ServerPubKey, b.ServerPubKey = nil, nil, nil, nil
+	if len(a.Params) == 0 && len(b.Params) == 0 {
+		a.Params, b.Params = nil, nil
+	}
+	a.normalizeDSN()
+	b.normalizeDSN()
+	return a.User == b.User && a.Password == b.Password && a.Net == b.Net && a.Addr == b.Addr &&
+		a.DBName == b.DBName && a.TLSMode == b.TLSMode && a.AllowPublicKeyRetrieval == b.AllowPublicKeyRetrieval &&
+		a.ConnectTimeout == b.ConnectTimeout && a.ReadTimeout == b.ReadTimeout && a.WriteTimeout == b.WriteTimeout &&
+		maps.Equal(a.Params, b.Params) && a.sslCA == b.sslCA && a.sslCert == b.sslCert && a.sslKey == b.sslKey &&
+		a.serverPubKeyPath == b.serverPubKeyPath
+}
+
+// normalizeDSN fills in defaults the way ParseDSN would.
+func (c *Config) normalizeDSN() {
+	if c.Net == "" {
+		c.Net = "tcp"
+	}
+	if c.Net == "tcp" {
+		if c.Addr == "" {
+			c.Addr = DefaultAddr
+		}
+		c.Addr = ensurePort(c.Addr)
+	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+}
+
+func (c *Config) formatDriver(password string) string {
 	var b strings.Builder
 	if c.User != "" || password != "" {
 		b.WriteString(c.User)
@@ -328,8 +396,37 @@ func (c *Config) format(password string) string {
 	b.WriteByte(')')
 	b.WriteByte('/')
 	b.WriteString(c.DBName)
+	if q := c.encodeParams(false); q != "" {
+		b.WriteByte('?')
+		b.WriteString(q)
+	}
+	return b.String()
+}
 
+func (c *Config) formatURL(password string) string {
+	u := url.URL{Scheme: "mysql", Path: "/" + c.DBName}
+	if password != "" {
+		u.User = url.UserPassword(c.User, password)
+	} else if c.User != "" {
+		u.User = url.User(c.User)
+	}
+	unix := c.Net == "unix"
+	if !unix {
+		u.Host = c.Addr
+		if u.Host == "" {
+			u.Host = DefaultAddr
+		}
+	}
+	u.RawQuery = c.encodeParams(unix)
+	return u.String()
+}
+
+// encodeParams encodes the options that differ from the defaults, sorted.
+func (c *Config) encodeParams(socket bool) string {
 	params := url.Values{}
+	if socket {
+		params.Set("socket", c.Addr)
+	}
 	if c.TLSMode != TLSPreferred {
 		params.Set("tls", c.TLSMode.String())
 	}
@@ -353,9 +450,5 @@ func (c *Config) format(password string) string {
 	for k, v := range c.Params {
 		params.Set(k, v)
 	}
-	if len(params) > 0 {
-		b.WriteByte('?')
-		b.WriteString(params.Encode())
-	}
-	return b.String()
+	return params.Encode()
 }
