@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -321,4 +322,85 @@ func TestCloseAbortsReadEvent(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("ReadEvent did not return within 2s of Close")
 	}
+}
+
+func TestExecCancelAndReadTimeout(t *testing.T) {
+	cfg := testConfig(t)
+	c := connect(t, cfg)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	err := c.Exec(ctx, "DO SLEEP(5)")
+	if err != context.Canceled || time.Since(start) > 2*time.Second {
+		t.Fatalf("err = %v after %v, want context.Canceled promptly", err, time.Since(start))
+	}
+	if err := c.Exec(t.Context(), "DO 1"); !errors.Is(err, ErrBroken) {
+		t.Fatalf("after cancel: %v", err)
+	}
+
+	cfg.ReadTimeout = 300 * time.Millisecond
+	c2 := connect(t, cfg)
+	start = time.Now()
+	_, err = c2.Query(t.Context(), "SELECT SLEEP(5)")
+	if !errors.Is(err, ErrReadTimeout) || !errors.Is(err, os.ErrDeadlineExceeded) || time.Since(start) > 2*time.Second {
+		t.Fatalf("err = %v after %v, want a read timeout", err, time.Since(start))
+	}
+
+	// A context cancelled between calls does not break the connection.
+	c3 := connect(t, testConfig(t))
+	ctx, cancel = context.WithCancel(t.Context())
+	if err := c3.Exec(ctx, "DO 1"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := c3.Exec(ctx, "DO 1"); err != context.Canceled {
+		t.Fatalf("with the cancelled context: %v", err)
+	}
+	if err := c3.Exec(t.Context(), "DO 1"); err != nil {
+		t.Fatalf("with a fresh context: %v", err)
+	}
+}
+
+func TestRegisterReplicaVisible(t *testing.T) {
+	m := mariaDB(t)
+	c := connect(t, testConfig(t))
+	if err := c.RegisterReplica(t.Context(), proto.RegisterReplica{ServerID: 4242, Host: "replica-host", User: "ru", Port: 3390}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := m.DB().QueryContext(t.Context(), "SHOW SLAVE HOSTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	found := false
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		if str(vals[0]) == "4242" && str(vals[1]) == "replica-host" && str(vals[2]) == "3390" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("registered replica not in SHOW SLAVE HOSTS")
+	}
+	big := strings.Repeat("h", 256)
+	if err := c.RegisterReplica(t.Context(), proto.RegisterReplica{ServerID: 1, Host: big}); err == nil || !strings.Contains(err.Error(), "255") {
+		t.Fatalf("256-byte host: %v", err)
+	}
+}
+
+// str renders a value scanned by go-sql-driver (text columns come as
+// []byte, integer columns as int64).
+func str(v any) string {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return fmt.Sprint(v)
 }

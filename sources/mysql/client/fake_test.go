@@ -38,6 +38,12 @@ type fakeConn struct {
 // Errors a handler returns fail the test.
 func fakeServer(t *testing.T, handle func(fc *fakeConn) error) string {
 	t.Helper()
+	return fakeServerTB(t, handle)
+}
+
+// fakeServerTB is fakeServer for tests and benchmarks.
+func fakeServerTB(t testing.TB, handle func(fc *fakeConn) error) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
