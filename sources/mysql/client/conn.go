@@ -109,6 +109,13 @@ func Connect(ctx context.Context, cfg *Config) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: dial %s: %w", cfg.Addr, cfg.Net, err)
 	}
+	return connectOver(ctx, cfg, raw, ownDeadline)
+}
+
+// connectOver runs the connection phase over raw, which it closes on
+// failure. cfg has its defaults; ctx has the connect deadline ownDeadline
+// (or an earlier one of the caller's).
+func connectOver(ctx context.Context, cfg *Config, raw net.Conn, ownDeadline time.Time) (*Conn, error) {
 	c := &Conn{cfg: cfg, raw: raw, nc: raw, fr: proto.NewFramer(raw)}
 	c.fr.SetMaxPacketSize(maxPacketSize + 64<<10)
 	// The connection deadline bounds every phase even where a read does

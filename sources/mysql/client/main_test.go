@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"flag"
 	"os"
 	"testing"
 
@@ -16,6 +17,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if fuzzing() {
+		// Fuzz targets need no server, and every fuzz worker process runs
+		// TestMain: don't start one MariaDB per worker.
+		skipMsg = "no MariaDB while fuzzing"
+		os.Exit(m.Run())
+	}
 	testServer, skipMsg = harness.MainMariaDB(context.Background(), harness.MariaDBOptions{})
 	code := m.Run()
 	if testServer != nil {
@@ -51,4 +59,14 @@ func connect(t *testing.T, cfg *Config) *Conn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// fuzzing reports whether the test binary runs as a fuzzing coordinator or
+// worker (go test -fuzz).
+func fuzzing() bool {
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		return true
+	}
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
