@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/proto"
@@ -125,7 +127,7 @@ func (c *Conn) readResults(ctx context.Context, what string, res *Result) error 
 // count) is p, into res when not nil, and returns the final status flags.
 func (c *Conn) readResultSet(ctx context.Context, what string, p []byte, res *Result) (uint16, error) {
 	n, _, _, err := proto.ReadLenEncInt(p)
-	if err != nil || n == 0 || n > 4096 {
+	if err != nil || n == 0 || n > 1<<16 {
 		c.broken = fmt.Errorf("bad column count packet % x", p[:min(len(p), 16)])
 		return 0, fmt.Errorf("%s: %w", what, c.broken)
 	}
@@ -184,13 +186,19 @@ func (c *Conn) readResultSet(ctx context.Context, what string, p []byte, res *Re
 	}
 }
 
-// abbreviate shortens a statement for error messages.
+// abbreviate names a statement in error messages by its first two words
+// only ("SET @master_binlog_checksum", "CREATE USER"): enough to tell which
+// call failed, and never the literals that follow, which may be secrets.
 func abbreviate(q string) string {
-	const max = 60
-	if len(q) <= max {
-		return fmt.Sprintf("%q", q)
+	f := strings.Fields(q)
+	if len(f) > 2 {
+		f = f[:2]
 	}
-	return fmt.Sprintf("%q...", q[:max])
+	s := strings.Join(f, " ")
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return strconv.Quote(s)
 }
 
 // RegisterReplica sends COM_REGISTER_SLAVE and waits for its OK.

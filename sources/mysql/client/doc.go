@@ -30,7 +30,10 @@
 // the next call) until io.EOF (non-blocking dump at the end of the binlog),
 // a *proto.ServerError (1236: the requested log is purged or missing), a
 // read timeout (errors.Is(err, ErrReadTimeout) and os.ErrDeadlineExceeded)
-// or ctx.Err(). A replica must first tell the server it understands
+// or ctx.Err(); after any of these the dump is over and the Conn must be
+// closed (MariaDB hangs up after a non-blocking dump's EOF). In a loop with
+// the same ctx, ReadEvent allocates nothing. A replica must first tell the
+// server it understands
 // checksums: Exec("SET @master_binlog_checksum = @@global.binlog_checksum")
 // (MariaDB also wants @mariadb_slave_capability=4 to send GTID events).
 //

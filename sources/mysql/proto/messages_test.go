@@ -238,3 +238,28 @@ func TestAuthPackets(t *testing.T) {
 		t.Fatal(d, err)
 	}
 }
+
+// mariaDB1011Handshake is the handshake of the MariaDB 10.11 test server
+// (Debian 10.11.19), captured from the wire.
+var mariaDB1011Handshake = []byte("\x0a5.5.5-10.11.19-MariaDB-0+deb12u1-log\x00\x07\x00\x00\x00bT]X!;E'\x00\xfe\xf7-\x02\x00\xff\x81\x15\x00\x00\x00\x00\x00\x00\x1d\x00\x00\x002g0YPe+BN?3}\x00mysql_native_password\x00")
+
+func TestParseHandshakeMariaDBCapture(t *testing.T) {
+	h, err := ParseHandshake(mariaDB1011Handshake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.ServerVersion != "10.11.19-MariaDB-0+deb12u1-log" || !h.MariaDB || h.ConnectionID != 7 ||
+		len(h.AuthData) != 20 || h.AuthPlugin != "mysql_native_password" {
+		t.Fatalf("%+v", h)
+	}
+	// MariaDB 10.2+: no CLIENT_LONG_PASSWORD (CLIENT_MYSQL), extended
+	// capabilities in the filler.
+	if h.Capabilities&ClientLongPassword != 0 || h.MariaDBCapabilities == 0 {
+		t.Fatalf("capabilities %#x / %#x", h.Capabilities, h.MariaDBCapabilities)
+	}
+	for _, c := range []uint32{ClientProtocol41, ClientSecureConnection, ClientPluginAuth, ClientPluginAuthLenEncClientData, ClientConnectWithDB} {
+		if h.Capabilities&c == 0 {
+			t.Errorf("capability %#x missing", c)
+		}
+	}
+}
