@@ -180,8 +180,11 @@ func (c *Conn) unwatch() {
 	}
 	c.watchStop, c.watchDone, c.watchFired = nil, nil, nil
 	// A context that fired between calls left a past deadline, which the
-	// next begin replaces; the connection itself is intact.
-	c.fired.Store(false)
+	// next begin must replace even when its timeouts are zero; the
+	// connection itself is intact.
+	if c.fired.Swap(false) {
+		c.readDeadline, c.writeDeadline = true, true
+	}
 }
 
 // end marks the end of a call started with begin.

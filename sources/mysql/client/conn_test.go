@@ -359,6 +359,20 @@ func TestExecCancelAndReadTimeout(t *testing.T) {
 	if err := c3.Exec(t.Context(), "DO 1"); err != nil {
 		t.Fatalf("with a fresh context: %v", err)
 	}
+	// The same with a call that has no timeout of its own: the past
+	// deadline the cancellation left behind must not fail it.
+	if err := c3.Exec(t.Context(), "SET @master_binlog_checksum = @@global.binlog_checksum"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel = context.WithCancel(t.Context())
+	if err := c3.StartBinlogDump(ctx, proto.BinlogDump{Pos: 4, ServerID: 1006, File: "no-such-binlog.000001"}); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	var se *proto.ServerError
+	if _, err := c3.ReadEvent(t.Context(), 0); !errors.As(err, &se) || se.Code != 1236 {
+		t.Fatalf("ReadEvent without timeout after a cancelled context: %v", err)
+	}
 }
 
 func TestRegisterReplicaVisible(t *testing.T) {
