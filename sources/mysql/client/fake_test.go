@@ -331,6 +331,8 @@ func isTLS(nc net.Conn) bool {
 
 // testPKI is a CA and a server certificate signed by it, for names.
 type testPKI struct {
+	caKey      *ecdsa.PrivateKey
+	caCert     *x509.Certificate
 	caPool     *x509.CertPool
 	serverCert tls.Certificate
 	caPEM      []byte
@@ -366,6 +368,8 @@ func newTestPKI(t *testing.T, dnsNames []string, ips []net.IP) *testPKI {
 	pool := x509.NewCertPool()
 	pool.AddCert(caCert)
 	return &testPKI{
+		caKey:      caKey,
+		caCert:     caCert,
 		caPool:     pool,
 		serverCert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
 		caPEM:      pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
@@ -378,4 +382,29 @@ func (p *testPKI) server() *serverTLS {
 
 func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d)
+}
+
+// clientCertPEM issues a client certificate signed by the CA and returns
+// it and its key in PEM.
+func (p *testPKI) clientCertPEM(t *testing.T, cn string) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.caCert, &key.PublicKey, p.caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
 }

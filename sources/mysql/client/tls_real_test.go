@@ -3,12 +3,14 @@ package client
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/seed5aa6e046/syncer/sources/mysql/proto"
 	"github.com/seed5aa6e046/syncer/test/harness"
 )
 
@@ -90,8 +92,37 @@ func TestTLSRealMariaDB(t *testing.T) {
 		}
 		c.Close()
 	}
+	// A client certificate from ssl-cert/ssl-key, for an account that
+	// requires one.
+	if _, err := m.DB().ExecContext(t.Context(), "CREATE USER 'x509u'@'%' IDENTIFIED BY 'x509-pw' REQUIRE X509"); err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM := pki.clientCertPEM(t, "x509u")
+	dir := t.TempDir()
+	clientCert, clientKey := filepath.Join(dir, "client-cert.pem"), filepath.Join(dir, "client-key.pem")
+	os.WriteFile(clientCert, certPEM, 0o600)
+	os.WriteFile(clientKey, keyPEM, 0o600)
+	base := "x509u:x509-pw@tcp(" + m.Addr() + ")/?ssl-mode=VERIFY_IDENTITY&ssl-ca=" + ca
+	cfg, err := ParseDSN(base + "&ssl-cert=" + clientCert + "&ssl-key=" + clientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Connect(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("with a client certificate: %v", err)
+	}
+	c.Close()
+	cfg, err = ParseDSN(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var se *proto.ServerError
+	if _, err := Connect(t.Context(), cfg); !errors.As(err, &se) || se.Code != 1045 {
+		t.Fatalf("REQUIRE X509 account without a certificate: %v", err)
+	}
+
 	// The driver connector uses the same TLS settings.
-	cfg, err := ParseDSN(user + ":" + pw + "@tcp(" + m.Addr() + ")/?ssl-mode=VERIFY_IDENTITY&ssl-ca=" + ca)
+	cfg, err = ParseDSN(user + ":" + pw + "@tcp(" + m.Addr() + ")/?ssl-mode=VERIFY_IDENTITY&ssl-ca=" + ca)
 	if err != nil {
 		t.Fatal(err)
 	}
