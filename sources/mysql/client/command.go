@@ -252,9 +252,10 @@ func (c *Conn) StartBinlogDumpGTID(ctx context.Context, d proto.BinlogDumpGTID) 
 
 // ReadEvent reads one packet of a binlog dump. It returns the event bytes
 // (the packet without its leading 0x00 status byte), valid until the next
-// ReadEvent. It returns io.EOF when the server ends the dump with an EOF
-// packet (BinlogDumpNonBlock at the end of the binlog), a *proto.ServerError for an ERR packet
-// (e.g. 1236 for a purged log), an error wrapping os.ErrDeadlineExceeded and
+// call on the Conn (the read buffer is reused: copy what you keep). It
+// returns io.EOF when the server ends the dump with an EOF packet
+// (BinlogDumpNonBlock at the end of the binlog), a *proto.ServerError for
+// an ERR packet (e.g. 1236 for a purged log), an error wrapping os.ErrDeadlineExceeded and
 // ErrReadTimeout when no packet arrived within timeout (0 = no timeout), and
 // ctx.Err() when ctx is cancelled while waiting. After any error, io.EOF
 // included (MariaDB closes the connection when a non-blocking dump ends),
