@@ -75,6 +75,9 @@ type Conn struct {
 	fired      atomic.Bool
 
 	readDeadline  bool // a read deadline is set on nc
+	// readDeadlineAt is the read deadline set on nc; zero forces the next
+	// setReadDeadline to set it again.
+	readDeadlineAt time.Time
 	writeDeadline bool
 
 	broken    error
@@ -184,6 +187,7 @@ func (c *Conn) unwatch() {
 	// connection itself is intact.
 	if c.fired.Swap(false) {
 		c.readDeadline, c.writeDeadline = true, true
+		c.readDeadlineAt = time.Time{}
 	}
 }
 
@@ -213,11 +217,19 @@ func (c *Conn) begin(ctx context.Context, readTimeout, writeTimeout time.Duratio
 
 func (c *Conn) setReadDeadline(d time.Duration) {
 	if d > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(d))
-		c.readDeadline = true
+		// Moving a deadline updates a runtime timer under a lock, and a
+		// binlog stream reads tens of thousands of packets a second, so the
+		// deadline moves only when it would move by d/16 or more: a silent
+		// peer is then detected after between 15/16 of d and d.
+		at := time.Now().Add(d)
+		if c.readDeadline && !c.readDeadlineAt.IsZero() && at.Sub(c.readDeadlineAt) < d/16 {
+			return
+		}
+		c.nc.SetReadDeadline(at)
+		c.readDeadline, c.readDeadlineAt = true, at
 	} else if c.readDeadline {
 		c.nc.SetReadDeadline(time.Time{})
-		c.readDeadline = false
+		c.readDeadline, c.readDeadlineAt = false, time.Time{}
 	}
 }
 

@@ -52,9 +52,18 @@ func (c *Config) DriverConnector() (driver.Connector, error) {
 			return nil, fmt.Errorf("driver connector: %w", err)
 		}
 	}
+	// The driver logs what it also returns as errors (and retries of idle
+	// connections a restarted server closed) to stderr by default; the
+	// caller reports errors its own way.
+	mc.Logger = discardLogger{}
 	conn, err := mysql.NewConnector(mc)
 	if err != nil {
 		return nil, fmt.Errorf("driver connector: %w", err)
 	}
 	return conn, nil
 }
+
+// discardLogger is a go-sql-driver/mysql Logger that drops everything.
+type discardLogger struct{}
+
+func (discardLogger) Print(...any) {}

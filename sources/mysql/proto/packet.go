@@ -47,6 +47,12 @@ func (e *SequenceError) Error() string {
 	return fmt.Sprintf("packet out of order: expected sequence id %d, got %d", e.Expected, e.Got)
 }
 
+// readBufferSize is the read buffer of a Framer. A binlog stream is a
+// long run of packets of a few KiB each: a large buffer turns them into few
+// read system calls, which measurably speeds up streaming; 256 KiB per
+// connection is cheap for a replica.
+const readBufferSize = 256 << 10
+
 // Framer reads and writes the packets of the MySQL client/server protocol
 // over a byte stream. It is not safe for concurrent use; one goroutine reads
 // and writes a connection at a time, as the protocol is half duplex.
@@ -66,7 +72,7 @@ type Framer struct {
 func NewFramer(rw io.ReadWriter) *Framer {
 	return &Framer{
 		rw:  rw,
-		br:  bufio.NewReaderSize(rw, 16<<10),
+		br:  bufio.NewReaderSize(rw, readBufferSize),
 		buf: make([]byte, 0, initialBufferCap),
 		max: DefaultMaxPacketSize,
 	}
