@@ -74,11 +74,11 @@ type Conn struct {
 	watchFired chan struct{}
 	fired      atomic.Bool
 
-	readDeadline  bool // a read deadline is set on nc
+	readDeadline bool // a read deadline is set on nc
 	// readDeadlineAt is the read deadline set on nc; zero forces the next
 	// setReadDeadline to set it again.
 	readDeadlineAt time.Time
-	writeDeadline bool
+	writeDeadline  bool
 
 	broken    error
 	closeOnce sync.Once
