@@ -165,7 +165,7 @@ func (e *preflightError) Unwrap() []error {
 func Preflight(ctx context.Context, db *sql.DB, opts PreflightOptions) (*Report, error) {
 	info, err := ReadServerInfo(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("replication: preflight: %w", err)
+		return nil, err
 	}
 	p := &preflight{ctx: ctx, db: db, info: info, opts: opts, report: &Report{Server: info}}
 	p.checkBinlogConfig()

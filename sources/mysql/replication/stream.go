@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/client"
@@ -182,7 +185,7 @@ func (s *Stream) prepare(ctx context.Context) error {
 	if s.cfg.SkipPreflight {
 		info, err := ReadServerInfo(ctx, db)
 		if err != nil {
-			return fmt.Errorf("replication: read the server's configuration from %s: %w", s.cfg.Conn.Addr, err)
+			return s.queryError(err)
 		}
 		s.info = info
 	} else {
@@ -190,7 +193,7 @@ func (s *Stream) prepare(ctx context.Context) error {
 			StartGTID: start.GTIDSet, StartMariaDB: start.MariaDBGTID}
 		rep, err := Preflight(ctx, db, opts)
 		if err != nil {
-			return fmt.Errorf("replication: pre-flight checks on %s: %w", s.cfg.Conn.Addr, err)
+			return s.queryError(err)
 		}
 		for _, w := range rep.Warnings() {
 			s.log.Warn("source configuration", "check", w.Check, "problem", w.Problem, "fix", w.Fix)
@@ -229,13 +232,15 @@ func (s *Stream) prepare(ctx context.Context) error {
 			if !s.maria && st.GTIDSet != nil && !st.GTIDSet.IsEmpty() && strings.EqualFold(s.info.GTIDMode, "ON") {
 				start.GTIDSet, s.trackMySQL = st.GTIDSet.Clone(), true
 			}
-			if s.maria {
-				if mp, err := mariaDBPosAt(ctx, db, st.File, st.Pos); err == nil {
-					start.MariaDBGTID, s.trackMaria = mp, true
-				} else {
-					s.log.Warn("cannot read the MariaDB GTID position at the start; checkpoints will carry file positions only", "error", err)
-				}
-			}
+		}
+	}
+	if s.maria && start.Mode() == ModeFilePos && start.MariaDBGTID == nil {
+		// MariaDB computes the GTID state at any file position from its
+		// binlog, so file-position streams can carry GTIDs too.
+		if mp, err := mariaDBPosAt(ctx, db, start.File, start.Pos); err == nil {
+			start.MariaDBGTID, s.trackMaria = mp, true
+		} else {
+			s.log.Warn("cannot read the MariaDB GTID position at the start; checkpoints will carry file positions only", "position", start.String(), "error", err)
 		}
 	}
 	s.mode = start.Mode()
@@ -251,6 +256,20 @@ func (s *Stream) prepare(ctx context.Context) error {
 	s.checkpoint = start
 	s.file, s.nextPos = start.File, start.Pos
 	return nil
+}
+
+// queryError explains a failure of the query connection before streaming:
+// most often the source cannot be reached or refuses the login.
+func (s *Stream) queryError(err error) error {
+	var se *mysql.MySQLError
+	var ne net.Error
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("replication: source %s (user %q): %w", s.cfg.Conn.Addr, s.cfg.Conn.User, err)
+	case errors.As(err, &ne), errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, driver.ErrBadConn):
+		return fmt.Errorf("replication: cannot connect to the source %s (is the server running, and are the host and port in the DSN right?): %w", s.cfg.Conn.Addr, err)
+	}
+	return fmt.Errorf("replication: source %s: %w", s.cfg.Conn.Addr, err)
 }
 
 // mariaDBPosAt returns the MariaDB GTID position at a binlog file position,

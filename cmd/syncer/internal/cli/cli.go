@@ -15,8 +15,10 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/binlogdump"
+	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/binlogstream"
 	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/command"
 )
 
@@ -24,6 +26,7 @@ import (
 func commands() []*command.Command {
 	return []*command.Command{
 		binlogdump.NewCmd(),
+		binlogstream.NewCmd(),
 		{
 			Path:    "version",
 			Summary: "print the syncer version",
@@ -47,7 +50,7 @@ file), 2 for a usage error.
 // Main runs syncer with args (without the program name) and returns the exit
 // code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, args, command.Env{Stdout: stdout, Stderr: stderr})
 }

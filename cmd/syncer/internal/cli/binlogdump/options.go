@@ -141,7 +141,9 @@ func ParseArgs(args []string, stdout io.Writer) (Options, error) {
 	return opts, nil
 }
 
-func parseTables(s string) ([]TablePattern, error) {
+func parseTables(s string) ([]TablePattern, error) { return parseTablesFor(cmdPath, s) }
+
+func parseTablesFor(cmdPath, s string) ([]TablePattern, error) {
 	if s == "" {
 		return nil, nil
 	}
@@ -162,7 +164,9 @@ func parseTables(s string) ([]TablePattern, error) {
 	return out, nil
 }
 
-func parseTypes(s string) ([]binlog.EventType, error) {
+func parseTypes(s string) ([]binlog.EventType, error) { return parseTypesFor(cmdPath, s) }
+
+func parseTypesFor(cmdPath, s string) ([]binlog.EventType, error) {
 	if s == "" {
 		return nil, nil
 	}
