@@ -1,9 +1,10 @@
-// Command demo shows Syncer's binlog decoder end to end: it starts a
-// private MariaDB with the test harness, runs a small shop workload
-// (inserts, updates, deletes, an ALTER TABLE and a multi-statement
-// transaction), prints `syncer binlog dump` of the server's binlog files and
-// its --stats summary, checks that every change is there, and stops the
-// server. It exits non-zero on any failure. `make demo` builds bin/syncer
+// Command demo shows Syncer's binlog reader end to end: it starts a
+// private MariaDB with the test harness, starts `syncer binlog stream` as a
+// replica of it, runs a small shop workload (inserts, updates, deletes, an
+// ALTER TABLE and a multi-statement transaction), prints what the stream
+// received live, then `syncer binlog dump` of the server's binlog files and
+// its --stats summary, checks that every change is there each time, and
+// stops the server. It exits non-zero on any failure. `make demo` builds bin/syncer
 // and runs it:
 //
 //	go run ./test/harness/cmd/demo -syncer bin/syncer
@@ -22,7 +23,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/seed5aa6e046/syncer/test/harness"
 )
@@ -106,6 +109,15 @@ func run(ctx context.Context, syncer, meta string, log *slog.Logger, stdout io.W
 	}()
 	fmt.Fprintf(stdout, "   listening on %s, binlog in %s\n\n== workload\n", db.Addr(), db.BinlogDir())
 
+	user, pw := db.User()
+	dsn := fmt.Sprintf("%s:%s@tcp(%s)/", user, pw, db.Addr())
+	fmt.Fprintf(stdout, "   syncer binlog stream --dsn '%s:xxxxx@tcp(%s)/' --tables 'shop.*' started in the background\n", user, db.Addr())
+	live, err := startStream(ctx, syncer, dsn, "--tables", "shop.*")
+	if err != nil {
+		return err
+	}
+	defer live.stop()
+
 	conn, err := db.DB().Conn(ctx)
 	if err != nil {
 		return err
@@ -117,6 +129,13 @@ func run(ctx context.Context, syncer, meta string, log *slog.Logger, stdout io.W
 			return fmt.Errorf("%s: %w", q, err)
 		}
 	}
+	fmt.Fprintf(stdout, "\n== what syncer binlog stream received live, as a replica\n")
+	out, err := live.waitFor(ctx, check)
+	if err != nil {
+		return err
+	}
+	stdout.Write(out)
+
 	if err := db.FlushLogs(ctx); err != nil {
 		return err
 	}
@@ -126,7 +145,7 @@ func run(ctx context.Context, syncer, meta string, log *slog.Logger, stdout io.W
 	}
 
 	fmt.Fprintf(stdout, "\n== syncer binlog dump %s\n", strings.Join(files, " "))
-	out, err := runSyncer(ctx, syncer, files...)
+	out, err = runSyncer(ctx, syncer, files...)
 	if err != nil {
 		return err
 	}
@@ -167,7 +186,7 @@ func run(ctx context.Context, syncer, meta string, log *slog.Logger, stdout io.W
 	if want := wantRows["customers"] + wantRows["orders"]; st.Rows != want {
 		return fmt.Errorf("--stats counted %d rows, the workload changed %d", st.Rows, want)
 	}
-	fmt.Fprintf(stdout, "\n== demo OK: every row change of the workload was decoded\n")
+	fmt.Fprintf(stdout, "\n== demo OK: every row change of the workload was streamed live and decoded from the files\n")
 	return nil
 }
 
@@ -240,3 +259,102 @@ func check(out []byte) error {
 	}
 	return nil
 }
+
+// liveStream is a `syncer binlog stream` running in the background.
+type liveStream struct {
+	cmd    *exec.Cmd
+	out    *lockedBuffer
+	stderr *lockedBuffer
+	done   chan error
+}
+
+func startStream(ctx context.Context, syncer, dsn string, args ...string) (*liveStream, error) {
+	l := &liveStream{out: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	l.cmd = exec.CommandContext(ctx, syncer, append([]string{"binlog", "stream", "--dsn", dsn, "--heartbeat", "1s"}, args...)...)
+	l.cmd.Stdout, l.cmd.Stderr = l.out, l.stderr
+	if err := l.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start syncer binlog stream: %w", err)
+	}
+	go func() { l.done <- l.cmd.Wait() }()
+	// It starts at the server's current position, read when it has
+	// connected and logged "streaming": the workload must come after.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(l.stderr.String(), "msg=streaming") {
+		select {
+		case err := <-l.done:
+			return nil, fmt.Errorf("syncer binlog stream exited at start: %v\n%s", err, l.stderr.String())
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			l.stop()
+			return nil, fmt.Errorf("syncer binlog stream did not start within 30s:\n%s", l.stderr.String())
+		}
+	}
+	return l, nil
+}
+
+// waitFor waits until the stream's output passes check (or 30s pass), then
+// stops the stream with SIGTERM, which must end it cleanly (exit 0).
+func (l *liveStream) waitFor(ctx context.Context, check func([]byte) error) ([]byte, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	var last error
+	for {
+		if last = check(l.out.Bytes()); last == nil {
+			break
+		}
+		select {
+		case err := <-l.done:
+			return nil, fmt.Errorf("syncer binlog stream ended early: %v\n%s", err, l.stderr.String())
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("syncer binlog stream did not deliver the workload within 30s: %v\nstderr:\n%s", last, l.stderr.String())
+		}
+	}
+	if err := l.stop(); err != nil {
+		return nil, err
+	}
+	return l.out.Bytes(), nil
+}
+
+// stop sends SIGTERM and waits; a stream stopped this way exits 0.
+func (l *liveStream) stop() error {
+	if l.cmd.ProcessState != nil {
+		return nil
+	}
+	l.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-l.done:
+		if err != nil {
+			return fmt.Errorf("syncer binlog stream did not exit cleanly on SIGTERM: %v\n%s", err, l.stderr.String())
+		}
+		return nil
+	case <-time.After(10 * time.Second):
+		l.cmd.Process.Kill()
+		return fmt.Errorf("syncer binlog stream did not exit within 10s of SIGTERM")
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.b.Bytes())
+}
+
+func (b *lockedBuffer) String() string { return string(b.Bytes()) }
