@@ -266,6 +266,24 @@ func TestFaultAtExactOffset(t *testing.T) {
 			// Scheduled before connecting: counts from the first byte.
 			t.Run(f.String()+"/next", func(t *testing.T) {
 				p.FaultAfter(f, off)
+				if off == 0 && f == faultproxy.Reset {
+					// The RST can arrive before connect(2) has returned
+					// on loopback: then the dial itself sees it.
+					c, err := net.Dial("tcp", p.Addr())
+					if err != nil {
+						if !errors.Is(err, syscall.ECONNRESET) {
+							t.Fatalf("dial: %v, want success or ECONNRESET", err)
+						}
+						return
+					}
+					cl := &client{t: t, c: c.(*net.TCPConn)}
+					t.Cleanup(func() { c.Close() })
+					var req [8]byte
+					binary.BigEndian.PutUint64(req[:], 1<<20)
+					_, _ = cl.c.Write(req[:])
+					checkFault(t, cl, f, off, stallFor)
+					return
+				}
 				cl := dial(t, p.Addr())
 				cl.request(1 << 20)
 				checkFault(t, cl, f, off, stallFor)
