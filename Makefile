@@ -5,6 +5,7 @@
 #   make fuzz         every fuzz target for FUZZTIME (default 60s)
 #   make bench-data   generate a >=1M-row binlog into .bench/
 #   make bench        decoder benchmarks (BENCH_BINLOG_DIR=.bench)
+#   make bench-stream streaming vs file decoding on a 1M-row binlog
 #   make demo         private MariaDB + workload + `syncer binlog dump`
 #   make lint         gofmt + go vet (+ staticcheck when installed)
 #   make charset-tables  regenerate the CJK charset overrides from MariaDB
@@ -19,7 +20,7 @@ FUZZSMOKE ?= 5s
 TESTTIMEOUT ?= 20m
 BENCH_DIR ?= $(CURDIR)/.bench
 
-.PHONY: all build test fmt-check vet unit fuzz-smoke fuzz bench bench-smoke bench-data demo lint clean charset-tables
+.PHONY: all build test fmt-check vet unit fuzz-smoke fuzz bench bench-smoke bench-stream bench-data demo lint clean charset-tables
 
 all: build
 
@@ -60,6 +61,12 @@ bench:
 	@if ! ls $(BENCH_DIR)/*.0* >/dev/null 2>&1; then \
 		echo "bench: warning: no binlog in $(BENCH_DIR); run 'make bench-data' first (benchmarks that need it will skip)"; fi
 	BENCH_BINLOG_DIR=$(BENCH_DIR) $(GO) test -run='^$$' -bench=. -benchmem ./sources/mysql/...
+
+# Streaming over loopback vs decoding the same binlog from disk (issue 3's
+# target: stream within 15% of file), on BENCH_STREAM_ROWS row changes.
+BENCH_STREAM_ROWS ?= 1000000
+bench-stream:
+	BENCH_STREAM_ROWS=$(BENCH_STREAM_ROWS) $(GO) test -run='^$$' -bench=BenchmarkStreamVsFile -benchtime=3x -count=5 -benchmem ./sources/mysql/replication/
 
 demo: build
 	$(GO) run ./test/harness/cmd/demo -syncer bin/syncer
