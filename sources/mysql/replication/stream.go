@@ -75,7 +75,9 @@ type Stream struct {
 	rnd  *rand.Rand
 
 	conn *client.Conn
-	dec  *binlog.Decoder
+	// ra reads conn ahead of the decoder.
+	ra  *readAhead
+	dec *binlog.Decoder
 	// info is the server's configuration read at Open.
 	info *ServerInfo
 	// maria is true for a MariaDB source.
@@ -316,12 +318,8 @@ func (s *Stream) BytesRead() int64 { return s.bytesRead }
 // afterwards.
 func (s *Stream) Close() error {
 	s.finished = true
-	if s.conn == nil {
-		return nil
-	}
-	err := s.conn.Close()
-	s.conn = nil
-	return err
+	s.dropConn()
+	return nil
 }
 
 // connect opens a replication connection and starts the dump at the
@@ -350,6 +348,7 @@ func (s *Stream) connect(ctx context.Context) error {
 		return err
 	}
 	s.conn = conn
+	s.ra = startReadAhead(conn, s.cfg.ReadTimeout)
 	if midTx {
 		s.keepFormat = true
 	} else {
@@ -508,12 +507,13 @@ func (s *Stream) Next(ctx context.Context) (*Event, error) {
 				return nil, s.fail(err)
 			}
 		}
-		raw, err := s.conn.ReadEvent(ctx, s.cfg.ReadTimeout)
+		raw, err := s.ra.next(ctx)
 		if err != nil {
-			s.dropConn()
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				// The connection lives on: a later Next continues.
+				return nil, err
 			}
+			s.dropConn()
 			if errors.Is(err, io.EOF) {
 				// Only a non-blocking dump ends with EOF, and this stream
 				// never asks for one: the source ended the dump itself.
@@ -546,6 +546,10 @@ func (s *Stream) fail(err error) error {
 }
 
 func (s *Stream) dropConn() {
+	if s.ra != nil {
+		s.ra.close() // closes the connection too
+		s.ra = nil
+	}
 	if s.conn != nil {
 		s.conn.Close()
 		s.conn = nil
