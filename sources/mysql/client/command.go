@@ -263,11 +263,37 @@ func (c *Conn) StartBinlogDumpGTID(ctx context.Context, d proto.BinlogDumpGTID) 
 //
 // In a loop with the same ctx, ReadEvent allocates nothing.
 func (c *Conn) ReadEvent(ctx context.Context, timeout time.Duration) ([]byte, error) {
+	p, err := c.readEvent(ctx, timeout, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	return p[1:], nil
+}
+
+// ReadEventTo is ReadEvent reading the packet into buf (growing it as
+// needed) instead of the Conn's own buffer, for callers that keep several
+// events at once: it saves a copy. It returns the event and the buffer
+// holding it (the event is buf[1:]), to be reused for a later call.
+func (c *Conn) ReadEventTo(ctx context.Context, timeout time.Duration, buf []byte) (event, grown []byte, err error) {
+	p, err := c.readEvent(ctx, timeout, buf, true)
+	if err != nil {
+		return nil, buf, err
+	}
+	return p[1:], p, nil
+}
+
+func (c *Conn) readEvent(ctx context.Context, timeout time.Duration, buf []byte, into bool) ([]byte, error) {
 	defer c.end()
 	if err := c.begin(ctx, timeout, 0); err != nil {
 		return nil, err
 	}
-	p, err := c.fr.ReadPacket()
+	var p []byte
+	var err error
+	if into {
+		p, err = c.fr.ReadPacketTo(buf)
+	} else {
+		p, err = c.fr.ReadPacket()
+	}
 	if err != nil {
 		if err == io.EOF {
 			// The socket closed without an EOF packet: not the end of the
@@ -282,7 +308,7 @@ func (c *Conn) ReadEvent(ctx context.Context, timeout time.Duration) ([]byte, er
 	}
 	switch p[0] {
 	case proto.OKHeader:
-		return p[1:], nil
+		return p, nil
 	case proto.ERRHeader:
 		// The dump is over; whether the server keeps the connection
 		// varies, so treat it as finished.

@@ -113,7 +113,30 @@ func (f *Framer) ReadPacket() ([]byte, error) {
 	if cap(f.buf) > keepBufferCap {
 		f.buf = make([]byte, 0, initialBufferCap)
 	}
-	buf := f.buf[:0]
+	buf, err := f.readPacket(f.buf[:0])
+	if err != nil {
+		if buf != nil {
+			f.buf = buf[:0] // keep what the failed read grew
+		}
+		return nil, err
+	}
+	f.buf = buf
+	return buf, nil
+}
+
+// ReadPacketTo is ReadPacket reading into dst (from its start, growing it
+// as needed) instead of the Framer's own buffer, so a caller that keeps
+// several packets at once (a read-ahead queue) needs no extra copy. The
+// returned slice shares dst's array when it was large enough.
+func (f *Framer) ReadPacketTo(dst []byte) ([]byte, error) {
+	buf, err := f.readPacket(dst[:0])
+	if err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+func (f *Framer) readPacket(buf []byte) ([]byte, error) {
 	for first := true; ; first = false {
 		n, err := io.ReadFull(f.br, f.hdr[:])
 		if err != nil {
@@ -134,15 +157,12 @@ func (f *Framer) ReadPacket() ([]byte, error) {
 			return nil, fmt.Errorf("packet of at least %d bytes: %w (%d)", len(buf)+size, ErrPacketTooLarge, f.max)
 		}
 		if buf, err = f.readPayload(buf, size); err != nil {
-			f.buf = buf[:0]
-			return nil, err
+			return buf[:0], err
 		}
 		if size < MaxPayloadLen {
-			break
+			return buf, nil
 		}
 	}
-	f.buf = buf
-	return buf, nil
 }
 
 // readPayload appends size bytes from the stream to buf, growing buf at most

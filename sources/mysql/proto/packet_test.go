@@ -264,3 +264,40 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// TestReadPacketTo: reading into caller buffers gives the same payloads as
+// ReadPacket, reuses a buffer that is large enough, grows one that is not,
+// and leaves the Framer's own buffer alone.
+func TestReadPacketTo(t *testing.T) {
+	sizes := []int{0, 5, 100, 20000, 0xffffff, 0xffffff + 3}
+	w := &rw{}
+	wf := NewFramer(w)
+	for _, n := range sizes {
+		wf.ResetSequence()
+		if err := wf.WritePacket(pattern(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rf := NewFramer(&rw{r: iotest.HalfReader(bytes.NewReader(w.w.Bytes()))})
+	own := rf.buf
+	dst := make([]byte, 3, 1000)
+	for _, n := range sizes {
+		rf.ResetSequence()
+		got, err := rf.ReadPacketTo(dst)
+		if err != nil {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+		if !bytes.Equal(got, pattern(n)) {
+			t.Fatalf("%d bytes: payload differs (got %d bytes)", n, len(got))
+		}
+		if n <= cap(dst) && n > 0 && &got[0] != &dst[:1][0] {
+			t.Errorf("%d bytes: a %d-byte buffer was not reused", n, cap(dst))
+		}
+	}
+	if cap(rf.buf) != cap(own) {
+		t.Errorf("ReadPacketTo changed the Framer's own buffer")
+	}
+	if _, err := rf.ReadPacketTo(dst); err != io.EOF {
+		t.Fatalf("after the last packet: %v, want io.EOF", err)
+	}
+}

@@ -10,9 +10,10 @@ import (
 
 // readAhead reads binlog packets from a replication connection in its own
 // goroutine, so that the network (system calls, waiting for the source)
-// overlaps with decoding. Packets are copied into recycled buffers; at most
-// readAheadBytes of them wait in the queue (a single larger packet is
-// always let through), so memory stays bounded whatever the event sizes.
+// overlaps with decoding. Packets are read straight into recycled buffers
+// (no copy); at most readAheadBytes of buffers wait in the queue (a single
+// larger packet is always let through), so memory stays bounded whatever
+// the event sizes.
 type readAhead struct {
 	conn   *client.Conn
 	cancel context.CancelFunc
@@ -30,9 +31,10 @@ type readAhead struct {
 	held packet
 }
 
-// packet is one binlog packet or the error that ended the connection.
+// packet is one binlog event or the error that ended the connection.
 type packet struct {
-	data []byte
+	data []byte // the event
+	buf  []byte // the buffer holding it, recycled after use
 	err  error
 }
 
@@ -56,8 +58,14 @@ func startReadAhead(conn *client.Conn, timeout time.Duration) *readAhead {
 
 func (r *readAhead) run(ctx context.Context, timeout time.Duration) {
 	defer close(r.done)
+	var buf []byte
 	for {
-		raw, err := r.conn.ReadEvent(ctx, timeout)
+		if buf == nil {
+			r.mu.Lock()
+			buf = r.takeBuffer()
+			r.mu.Unlock()
+		}
+		ev, full, err := r.conn.ReadEventTo(ctx, timeout, buf)
 		if err != nil {
 			select {
 			case r.ch <- packet{err: err}:
@@ -65,7 +73,7 @@ func (r *readAhead) run(ctx context.Context, timeout time.Duration) {
 			}
 			return
 		}
-		n := len(raw)
+		n := cap(full)
 		r.mu.Lock()
 		for r.queued > 0 && r.queued+n > readAheadBytes && !r.stop {
 			r.cond.Wait()
@@ -75,28 +83,25 @@ func (r *readAhead) run(ctx context.Context, timeout time.Duration) {
 			return
 		}
 		r.queued += n
-		buf := r.takeBuffer(n)
 		r.mu.Unlock()
-		buf = append(buf[:0], raw...)
 		select {
-		case r.ch <- packet{data: buf}:
+		case r.ch <- packet{data: ev, buf: full}:
 		case <-ctx.Done():
 			return
 		}
+		buf = nil
 	}
 }
 
-// takeBuffer returns a recycled buffer with room for n bytes, if one is
-// free. Called with mu held.
-func (r *readAhead) takeBuffer(n int) []byte {
-	for i := len(r.free) - 1; i >= 0; i-- {
-		if b := r.free[i]; cap(b) >= n {
-			r.free[i] = r.free[len(r.free)-1]
-			r.free = r.free[:len(r.free)-1]
-			return b
-		}
+// takeBuffer returns a recycled buffer, or a new one. Called with mu
+// held.
+func (r *readAhead) takeBuffer() []byte {
+	if k := len(r.free); k > 0 {
+		b := r.free[k-1]
+		r.free = r.free[:k-1]
+		return b
 	}
-	return make([]byte, 0, max(n, 16<<10))
+	return make([]byte, 0, 16<<10)
 }
 
 // next returns the next packet: its bytes are valid until the following
@@ -122,9 +127,9 @@ func (r *readAhead) release() {
 		return
 	}
 	r.mu.Lock()
-	r.queued -= len(r.held.data)
-	if cap(r.held.data) <= keepBuffer && len(r.free) < readAheadPackets {
-		r.free = append(r.free, r.held.data)
+	r.queued -= cap(r.held.buf)
+	if cap(r.held.buf) <= keepBuffer && len(r.free) < readAheadPackets {
+		r.free = append(r.free, r.held.buf[:0])
 	}
 	r.cond.Signal()
 	r.mu.Unlock()
