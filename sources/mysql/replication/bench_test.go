@@ -104,6 +104,7 @@ func BenchmarkStreamVsFile(b *testing.B) {
 		cpu.report(b)
 		report(b, n, bytes)
 	})
+	b.Run("stream-events-only", func(b *testing.B) { streamOnly(b, m, first) })
 }
 
 // cpuClock measures the CPU time (user + system, all threads) of this
@@ -123,6 +124,37 @@ func startCPU() cpuClock { return cpuClock{processCPU()} }
 
 func (c cpuClock) report(b *testing.B) {
 	b.ReportMetric(float64(processCPU()-c.start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// streamOnly runs the stream without decoding rows: the speed of the
+// source and the transport, the ceiling for "stream".
+func streamOnly(b *testing.B, m *harness.MariaDB, first string) {
+	user, pw := m.User()
+	var bytes int64
+	cpu := startCPU()
+	for b.Loop() {
+		cfg := streamConfig(b, connConfig(b, m.Addr(), user, pw))
+		cfg.Start = replication.Position{File: first, Pos: 4}
+		cfg.UntilNow = true
+		cfg.SkipPreflight = true
+		s, err := replication.Open(b.Context(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			_, err := s.Next(b.Context())
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		bytes = s.BytesRead()
+		s.Close()
+	}
+	cpu.report(b)
+	b.SetBytes(bytes)
 }
 
 func report(b *testing.B, rows, bytes int64) {
