@@ -100,9 +100,9 @@ func (p Position) String() string {
 	gt := ""
 	switch {
 	case p.GTIDSet != nil:
-		gt = "gtid_set=" + p.GTIDSet.String()
+		gt = "gtid_set=" + orEmpty(p.GTIDSet.String())
 	case p.MariaDBGTID != nil:
-		gt = "gtid=" + p.MariaDBGTID.String()
+		gt = "gtid=" + orEmpty(p.MariaDBGTID.String())
 	}
 	if gt != "" {
 		if b.Len() > 0 {
@@ -182,4 +182,13 @@ func ParseStartGTID(s string) (Position, error) {
 		return Position{}, fmt.Errorf("MariaDB GTID position %q: %w", s, err)
 	}
 	return Position{MariaDBGTID: p}, nil
+}
+
+// orEmpty shows an empty GTID state (a server that has logged no GTID yet)
+// visibly.
+func orEmpty(s string) string {
+	if s == "" {
+		return "(empty)"
+	}
+	return s
 }

@@ -123,25 +123,25 @@ func ReadServerInfo(ctx context.Context, db *sql.DB) (*ServerInfo, error) {
 	q := "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('" + strings.Join(serverVariables, "','") + "')"
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("replication: read server variables: %w", err)
+		return nil, fmt.Errorf("read server variables: %w", err)
 	}
 	vars := make(map[string]string, len(serverVariables))
 	for rows.Next() {
 		var name, value sql.NullString
 		if err := rows.Scan(&name, &value); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("replication: read server variables: %w", err)
+			return nil, fmt.Errorf("read server variables: %w", err)
 		}
 		vars[strings.ToLower(name.String)] = value.String
 	}
 	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("replication: read server variables: %w", err)
+		return nil, fmt.Errorf("read server variables: %w", err)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("replication: read server variables: %w", err)
+		return nil, fmt.Errorf("read server variables: %w", err)
 	}
 	if vars["version"] == "" {
-		return nil, fmt.Errorf("replication: read server variables: the server did not report @@version")
+		return nil, fmt.Errorf("read server variables: the server did not report @@version")
 	}
 	info := &ServerInfo{
 		Version:           vars["version"],
@@ -158,7 +158,7 @@ func ReadServerInfo(ctx context.Context, db *sql.DB) (*ServerInfo, error) {
 	if s := vars["server_id"]; s != "" {
 		id, err := strconv.ParseUint(s, 10, 32)
 		if err != nil {
-			return nil, fmt.Errorf("replication: read server variables: server_id %q: %w", s, err)
+			return nil, fmt.Errorf("read server variables: server_id %q: %w", s, err)
 		}
 		info.ServerID = uint32(id)
 	}
@@ -166,7 +166,7 @@ func ReadServerInfo(ctx context.Context, db *sql.DB) (*ServerInfo, error) {
 		info.LowerCaseTableNames, _ = strconv.Atoi(s)
 	}
 	if err := db.QueryRowContext(ctx, "SELECT CURRENT_USER()").Scan(&info.User); err != nil {
-		return nil, fmt.Errorf("replication: read CURRENT_USER(): %w", err)
+		return nil, fmt.Errorf("read CURRENT_USER(): %w", err)
 	}
 	return info, nil
 }

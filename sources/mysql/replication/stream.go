@@ -267,7 +267,7 @@ func (s *Stream) queryError(err error) error {
 	var ne net.Error
 	switch {
 	case errors.As(err, &se):
-		return fmt.Errorf("replication: source %s (user %q): %w", s.cfg.Conn.Addr, s.cfg.Conn.User, err)
+		return fmt.Errorf("replication: source %s, user %q: %w", s.cfg.Conn.Addr, s.cfg.Conn.User, err)
 	case errors.As(err, &ne), errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, driver.ErrBadConn):
 		return fmt.Errorf("replication: cannot connect to the source %s (is the server running, and are the host and port in the DSN right?): %w", s.cfg.Conn.Addr, err)
 	}
