@@ -27,6 +27,14 @@
 // start it in TestMain with MainMariaDB (or StartMariaDB and
 // CheckStartError), which apply the same policy.
 //
+// # TLS, accounts, restarts and faults
+//
+// MariaDBOptions.TLS starts the server with a generated CA and certificate
+// (CAFile, TLSConfig); CreateUser makes accounts with chosen plugins and
+// grants; Stop, Kill, Start and Restart keep the same directories and port.
+// Package faultproxy (test/harness/faultproxy) puts a fault-injecting TCP
+// proxy between a client and a server.
+//
 // # Failures
 //
 // When a server does not become ready within the start timeout, or exits

@@ -120,7 +120,9 @@ func (o MariaDBOptions) withDefaults() (MariaDBOptions, error) {
 }
 
 // MariaDB is a running private MariaDB server. Its methods are safe for
-// concurrent use, except Close, which may be called more than once.
+// concurrent use, except Close (which may be called more than once) and
+// Stop, Kill, Start and Restart, which must not run concurrently with each
+// other, with Close or with PID.
 type MariaDB struct {
 	opts      MariaDBOptions
 	dir       string
