@@ -804,9 +804,9 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// indexTopLevelWord finds the keyword w as a separate word outside quotes
-// and parentheses, or -1.
-func indexTopLevelWord(s, w string) int {
+// scanTopLevel calls at for each byte of s outside quotes and parentheses,
+// until at returns true.
+func scanTopLevel(s string, at func(i int) (stop bool)) {
 	depth := 0
 	var quote byte
 	for i := 0; i < len(s); i++ {
@@ -824,38 +824,38 @@ func indexTopLevelWord(s, w string) int {
 			if depth > 0 {
 				depth--
 			}
-		case depth == 0 && (i == 0 || s[i-1] == ' ') && hasPrefixFold(s[i:], w) &&
-			(i+len(w) == len(s) || s[i+len(w)] == ' '):
-			return i
+		case depth == 0:
+			if at(i) {
+				return
+			}
 		}
 	}
-	return -1
+}
+
+// indexTopLevelWord finds the keyword w as a separate word outside quotes
+// and parentheses, or -1.
+func indexTopLevelWord(s, w string) int {
+	found := -1
+	scanTopLevel(s, func(i int) bool {
+		if (i == 0 || s[i-1] == ' ') && hasPrefixFold(s[i:], w) && (i+len(w) == len(s) || s[i+len(w)] == ' ') {
+			found = i
+			return true
+		}
+		return false
+	})
+	return found
 }
 
 // splitTopLevel splits s at sep outside quotes and parentheses.
 func splitTopLevel(s string, sep byte) []string {
 	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '`' || c == '\'' || c == '"':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			if depth > 0 {
-				depth--
-			}
-		case c == sep && depth == 0:
+	start := 0
+	scanTopLevel(s, func(i int) bool {
+		if s[i] == sep {
 			out = append(out, s[start:i])
 			start = i + 1
 		}
-	}
+		return false
+	})
 	return append(out, s[start:])
 }
