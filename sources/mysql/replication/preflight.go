@@ -355,21 +355,8 @@ func (p *preflight) replicaHosts(stmt string) ([]replicaHost, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
 	var out []replicaHost
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
+	err = scanStrings(rows, func(cols []string, vals []sql.NullString) error {
 		var r replicaHost
 		for i, c := range cols {
 			switch strings.ToLower(c) {
@@ -383,8 +370,9 @@ func (p *preflight) replicaHosts(stmt string) ([]replicaHost, error) {
 			}
 		}
 		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // checkPrivileges reads the account's grants and, where a statement shows

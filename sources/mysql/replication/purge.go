@@ -161,19 +161,13 @@ func checkStartFile(ctx context.Context, db *sql.DB, files []BinlogFile, file st
 			// EVENTS FROM it fails with 1220 where a boundary does not.
 			q := "SHOW BINLOG EVENTS IN " + quoteString(file) + " FROM " + strconv.FormatUint(pos, 10) + " LIMIT 1"
 			rows, err := db.QueryContext(ctx, q)
-			if err != nil {
-				if serverErrorNumber(err) == errWrongOffsetOrIO {
-					add(SeverityError, ErrBadStart,
-						fmt.Sprintf("start position %s:%d is not at an event boundary (%v): it was not recorded by a replica of this server.", file, pos, err),
-						"start from a position Syncer recorded, or take a new snapshot.")
-					return nil
+			if err == nil {
+				// The error may come with the rows rather than the query.
+				for rows.Next() {
 				}
-				return err
+				err = rows.Err()
+				rows.Close()
 			}
-			for rows.Next() {
-			}
-			err = rows.Err()
-			rows.Close()
 			if serverErrorNumber(err) == errWrongOffsetOrIO {
 				add(SeverityError, ErrBadStart,
 					fmt.Sprintf("start position %s:%d is not at an event boundary (%v): it was not recorded by a replica of this server.", file, pos, err),

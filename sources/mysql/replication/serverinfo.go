@@ -296,40 +296,32 @@ func queryBinlogStatus(ctx context.Context, db *sql.DB, stmt string) (*BinlogSta
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
 	var st *BinlogStatus
-	if rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+	err = scanStrings(rows, func(cols []string, vals []sql.NullString) error {
+		if st != nil {
+			return nil // one row is expected; ignore any other
 		}
 		st = &BinlogStatus{}
 		for i, c := range cols {
+			var err error
 			switch strings.ToLower(c) {
 			case "file":
 				st.File = vals[i].String
 			case "position":
 				if st.Pos, err = strconv.ParseUint(vals[i].String, 10, 64); err != nil {
-					return nil, fmt.Errorf("position %q: %w", vals[i].String, err)
+					return fmt.Errorf("position %q: %w", vals[i].String, err)
 				}
 			case "executed_gtid_set":
 				// The server breaks long sets over lines.
 				text := strings.ReplaceAll(vals[i].String, "\n", "")
 				if st.GTIDSet, err = gtid.ParseSet(text); err != nil {
-					return nil, fmt.Errorf("Executed_Gtid_Set %q: %w", text, err)
+					return fmt.Errorf("Executed_Gtid_Set %q: %w", text, err)
 				}
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -397,33 +389,47 @@ func BinaryLogs(ctx context.Context, db *sql.DB) ([]BinlogFile, error) {
 		}
 		return nil, fmt.Errorf("replication: %s: %w", stmt, err)
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
+	var files []BinlogFile
+	err = scanStrings(rows, func(cols []string, vals []sql.NullString) error {
+		// Log_name, File_size, and on MySQL 8 Encrypted.
+		if len(cols) < 2 {
+			return fmt.Errorf("unexpected columns %q", cols)
+		}
+		size, err := strconv.ParseUint(vals[1].String, 10, 64)
+		if err != nil {
+			return fmt.Errorf("size of %s %q: %w", vals[0].String, vals[1].String, err)
+		}
+		files = append(files, BinlogFile{Name: vals[0].String, Size: size})
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("replication: %s: %w", stmt, err)
 	}
-	// Log_name, File_size, and on MySQL 8 Encrypted.
-	if len(cols) < 2 {
-		return nil, fmt.Errorf("replication: %s: unexpected columns %q", stmt, cols)
+	return files, nil
+}
+
+// scanStrings reads every row of rows as strings (NULL kept apart) and
+// calls fn with the column names and the row's values, which fn must not
+// keep. Statements like SHOW MASTER STATUS differ in columns between
+// servers, so callers pick columns by name.
+func scanStrings(rows *sql.Rows, fn func(cols []string, vals []sql.NullString) error) error {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
 	}
 	vals := make([]sql.NullString, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	var files []BinlogFile
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("replication: %s: %w", stmt, err)
+			return err
 		}
-		size, err := strconv.ParseUint(vals[1].String, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("replication: %s: size of %s %q: %w", stmt, vals[0].String, vals[1].String, err)
+		if err := fn(cols, vals); err != nil {
+			return err
 		}
-		files = append(files, BinlogFile{Name: vals[0].String, Size: size})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("replication: %s: %w", stmt, err)
-	}
-	return files, nil
+	return rows.Err()
 }
