@@ -184,6 +184,30 @@ func TestBinlogStreamCLI(t *testing.T) {
 		}
 	})
 
+	t.Run("--stats counts what dump --stats counts", func(t *testing.T) {
+		out, stderr, code := runSyncer(t, time.Minute, "binlog", "stream", "--dsn", dsnFor(m, user, pw, ""), "--start-file", first, "--until-now", "--stats")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		var got, want struct {
+			Events int64 `json:"events"`
+			Rows   int64 `json:"rows"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("--stats output %q: %v", out, err)
+		}
+		d, stderr2, code := runSyncer(t, time.Minute, append([]string{"binlog", "dump", "--stats"}, files...)...)
+		if code != 0 {
+			t.Fatalf("dump --stats: exit %d\n%s", code, stderr2)
+		}
+		if err := json.Unmarshal([]byte(d), &want); err != nil {
+			t.Fatal(err)
+		}
+		if got.Rows != want.Rows || got.Events != want.Events || got.Rows < 3000 {
+			t.Errorf("stream --stats: %d events, %d rows; dump --stats: %d events, %d rows", got.Events, got.Rows, want.Events, want.Rows)
+		}
+	})
+
 	t.Run("URL DSN, GTID start, table and type filters", func(t *testing.T) {
 		// Start after the first transaction (CREATE DATABASE).
 		var g string

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -803,6 +804,34 @@ func retryable(err error) bool {
 	}
 	var oe *net.OpError
 	return errors.As(err, &oe)
+}
+
+// Events returns the stream as an iterator for range-over-func:
+//
+//	for ev, err := range s.Events(ctx) {
+//		if err != nil { return err }
+//		...
+//	}
+//
+// It ends without an error when an UntilNow stream is complete, and yields
+// any other error of Next once, as its last value. Each event is valid only
+// until the loop body returns.
+func (s *Stream) Events(ctx context.Context) iter.Seq2[*Event, error] {
+	return func(yield func(*Event, error) bool) {
+		for {
+			ev, err := s.Next(ctx)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(ev, nil) {
+				return
+			}
+		}
+	}
 }
 
 // GTIDPosition returns the checkpoint's GTID state as text (a MySQL GTID

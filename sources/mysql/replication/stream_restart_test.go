@@ -18,6 +18,16 @@ import (
 // stream reconnects on its own, and the events delivered before, across and
 // after the restart equal the binlog on disk, once each.
 func TestStreamServerRestart(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		name := "clean restart"
+		if crash {
+			name = "crash (SIGKILL) and start"
+		}
+		t.Run(name, func(t *testing.T) { testStreamServerRestart(t, crash) })
+	}
+}
+
+func testStreamServerRestart(t *testing.T, crash bool) {
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	user, pw := m.User()
 	ctx := t.Context()
@@ -62,7 +72,15 @@ func TestStreamServerRestart(t *testing.T) {
 	}()
 
 	time.Sleep(300 * time.Millisecond) // let the stream catch up and idle
-	if err := m.Restart(ctx); err != nil {
+	if crash {
+		if err := m.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond) // the stream retries against a dead port
+		if err := m.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := m.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}
 	workload(t, m.DB(), "after", 2000, 30)

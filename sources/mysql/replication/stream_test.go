@@ -368,6 +368,40 @@ func TestStream(t *testing.T) {
 		}
 	})
 
+	t.Run("Events iterator", func(t *testing.T) {
+		cfg := streamConfig(t, connConfig(t, m.Addr(), user, pw))
+		cfg.Start = replication.Position{File: first, Pos: 4}
+		cfg.UntilNow = true
+		s, err := replication.Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		n, xids := 0, 0
+		for ev, err := range s.Events(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ev.Synthetic {
+				n++
+			}
+			if ev.Header.Type == binlog.XIDEventType {
+				xids++
+				if xids == 50 {
+					break // leaving the loop early is allowed
+				}
+			}
+		}
+		if xids != 50 || n == 0 {
+			t.Fatalf("%d events, %d XIDs before break", n, xids)
+		}
+		// The stream goes on after a break.
+		rest := collect(t, ctx, s)
+		if got := n + len(rest); got != len(want) {
+			t.Errorf("%d events before the break and %d after, want %d in all", n, len(rest), len(want))
+		}
+	})
+
 	t.Run("until-now on an idle server ends at once", func(t *testing.T) {
 		cfg := streamConfig(t, connConfig(t, m.Addr(), user, pw))
 		cfg.UntilNow = true
