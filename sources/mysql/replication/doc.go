@@ -60,6 +60,13 @@
 // event except the Synthetic ones is therefore delivered exactly once, in
 // binlog order, whatever the faults.
 //
+// Events are delivered as they arrive, not held back per transaction (a
+// transaction may be larger than memory). So when the stream fails for
+// good inside a transaction, the consumer has seen part of it; Checkpoint
+// is still before it. A consumer that applies work only at EndsTransaction
+// and saves Checkpoint with it therefore never applies half a transaction,
+// and a stream reopened from that checkpoint delivers the transaction whole.
+//
 // Errors a reconnect cannot fix end the stream: a refused login, a missing
 // privilege, a start position the source has purged (the error wraps
 // ErrPurged and says that a new snapshot is the way out), a corrupt event.
