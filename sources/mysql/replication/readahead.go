@@ -41,10 +41,6 @@ type packet struct {
 const (
 	readAheadBytes   = 8 << 20
 	readAheadPackets = 256
-	// Hysteresis of the queue: reading pauses at readAheadHigh bytes
-	// queued and resumes below readAheadLow.
-	readAheadHigh = 2 << 20
-	readAheadLow  = 512 << 10
 	// keepBuffer is the largest buffer kept for reuse: a rare huge event
 	// must not pin its memory.
 	keepBuffer = 1 << 20
@@ -64,23 +60,11 @@ func (r *readAhead) run(ctx context.Context, timeout time.Duration) {
 	defer close(r.done)
 	var buf []byte
 	for {
-		r.mu.Lock()
-		if r.queued >= readAheadHigh {
-			// The decoder is behind. Let the queue drain well down before
-			// reading again: meanwhile events pile up in the socket, to be
-			// read many per system call instead of one per wake-up.
-			for r.queued > readAheadLow && !r.stop {
-				r.cond.Wait()
-			}
-		}
-		if r.stop {
-			r.mu.Unlock()
-			return
-		}
 		if buf == nil {
+			r.mu.Lock()
 			buf = r.takeBuffer()
+			r.mu.Unlock()
 		}
-		r.mu.Unlock()
 		ev, full, err := r.conn.ReadEventTo(ctx, timeout, buf)
 		if err != nil {
 			select {
