@@ -12,6 +12,7 @@ import (
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
 	"github.com/seed5aa6e046/syncer/test/harness"
+	"github.com/seed5aa6e046/syncer/test/harness/faultproxy"
 )
 
 // TestStreamServerRestart restarts the source under a live stream: the
@@ -175,5 +176,51 @@ func TestStreamPurgedPosition(t *testing.T) {
 			}
 			t.Logf("error: %v", err)
 		})
+	}
+}
+
+// TestStreamHugeEvent: a rows event larger than 32 MiB arrives in three
+// wire packets (16 MiB - 1 each, then the rest) that the client must join;
+// the stream must equal the binlog on disk, also when a fault cuts the
+// connection in the middle of that event.
+func TestStreamHugeEvent(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	user, pw := m.User()
+	ctx := t.Context()
+	for _, q := range []string{
+		"CREATE DATABASE big",
+		"CREATE TABLE big.blobs (id INT PRIMARY KEY, b LONGBLOB)",
+		"INSERT INTO big.blobs VALUES (1, REPEAT(x'5a17', 20 << 20))",
+		"INSERT INTO big.blobs VALUES (2, 'small')",
+	} {
+		if _, err := m.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := firstFile(t, m)
+	want := diskEvents(t, m, first, 4)
+
+	p, err := faultproxy.Start(ctx, m.Addr(), faultproxy.Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cfg := streamConfig(t, connConfig(t, p.Addr(), user, pw))
+	cfg.Start = replication.Position{File: first, Pos: 4}
+	cfg.UntilNow = true
+	cfg.ReadTimeout = 5 * time.Second
+	s, err := replication.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Cut the stream 20 MiB in: inside the second packet of the big event.
+	p.FaultAfter(faultproxy.Reset, 20<<20)
+	sameEvents(t, collect(t, ctx, s), want)
+	if s.Reconnects() != 1 {
+		t.Errorf("%d reconnects, want 1 (the reset inside the big event)", s.Reconnects())
+	}
+	if s.BytesRead() < 40<<20 {
+		t.Errorf("read %d bytes: the big event was not streamed", s.BytesRead())
 	}
 }
