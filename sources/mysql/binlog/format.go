@@ -275,3 +275,7 @@ func (e *StartEventV3) decode(d *Decoder, h *Header, data []byte) error {
 	e.PostHeaderLengths = oldFormatPostHeaders(e.BinlogVersion)
 	return nil
 }
+
+func le64(b []byte) uint64 {
+	return uint64(le32(b)) | uint64(le32(b[4:]))<<32
+}

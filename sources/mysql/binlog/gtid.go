@@ -1,33 +1,15 @@
 package binlog
 
 import (
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
+
+	"github.com/seed5aa6e046/syncer/sources/mysql/gtid"
 )
 
-// UUID is a server UUID (the SID of a MySQL GTID). It renders as the usual
-// 8-4-4-4-12 hex text, also in JSON.
-type UUID [16]byte
-
-func (u UUID) String() string {
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:36], u[10:16])
-	return string(b[:])
-}
-
-// MarshalText renders the UUID as text, so JSON shows it readably.
-func (u UUID) MarshalText() ([]byte, error) { return []byte(u.String()), nil }
+// UUID is a server UUID (the SID of a MySQL GTID); see package gtid.
+type UUID = gtid.UUID
 
 // GTID flags (Gtid_event::gtid_flags).
 const (
@@ -431,150 +413,13 @@ func (r *varlenReader) signed(what string) int64 {
 	return -int64(v>>1) - 1
 }
 
-// GTIDInterval is a half-open range [Start, End) of GNOs.
-type GTIDInterval struct {
-	Start int64 `json:"start"`
-	End   int64 `json:"end"`
-}
-
-// GTIDSetEntry is the intervals of one (UUID, tag) pair.
-type GTIDSetEntry struct {
-	SID       UUID           `json:"sid"`
-	Tag       string         `json:"tag,omitempty"`
-	Intervals []GTIDInterval `json:"intervals"`
-}
-
-// GTIDSet is a decoded MySQL GTID set, in the order the server wrote it.
-// It renders (String, JSON) as canonical text: "uuid:1-5:7,uuid2:tag:1-3".
-type GTIDSet []GTIDSetEntry
-
-func (s GTIDSet) String() string {
-	var b strings.Builder
-	var prev *UUID
-	for i := range s {
-		e := &s[i]
-		if prev == nil || *prev != e.SID {
-			if prev != nil {
-				b.WriteByte(',')
-			}
-			b.WriteString(e.SID.String())
-			prev = &e.SID
-		}
-		if e.Tag != "" {
-			b.WriteByte(':')
-			b.WriteString(e.Tag)
-		}
-		for _, iv := range e.Intervals {
-			b.WriteByte(':')
-			b.WriteString(strconv.FormatInt(iv.Start, 10))
-			if iv.End-1 != iv.Start {
-				b.WriteByte('-')
-				b.WriteString(strconv.FormatInt(iv.End-1, 10))
-			}
-		}
-	}
-	return b.String()
-}
-
-// MarshalText renders the set as canonical text.
-func (s GTIDSet) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// gtidSetFormatTagged marks the tagged encoding in the first and last byte
-// of the 8-byte SID count (rpl_gtid_set.cc); an untagged count never has
-// these bytes set because it is far below 2^56.
-const gtidSetFormatTagged = 1
-
-// decodeGTIDSet reads a GTID set in the binary form of Gtid_set::encode
-// (sql/rpl_gtid_set.cc):
-//
-//	untagged:
-//	offset size field
-//	0      8    number of SIDs
-//	then per SID:
-//	       16   SID
-//	       8    number of intervals N
-//	       16*N intervals: start, end (exclusive), 8 bytes each
-//
-//	tagged (MySQL 8.3+):
-//	0      1    format (1)
-//	1      6    number of SIDs
-//	7      1    format (1)
-//	then per (SID, tag):
-//	       16   SID
-//	       1-9  tag length (serialization varlen) and the tag bytes
-//	       8    number of intervals N, then N intervals as above
-func decodeGTIDSet(data []byte) (GTIDSet, error) {
-	c := newCursor(data)
-	head := c.bytes(8, "number of SIDs")
-	if c.err != nil {
-		return nil, c.err
-	}
-	tagged := head[0] == gtidSetFormatTagged && head[7] == gtidSetFormatTagged
-	var nSIDs uint64
-	if tagged {
-		for i := 6; i >= 1; i-- {
-			nSIDs = nSIDs<<8 | uint64(head[i])
-		}
-	} else {
-		nSIDs = le64(head)
-	}
-	// Every SID needs at least 24 bytes (16 + count), so a count that
-	// could not fit is corruption, caught before any allocation.
-	if nSIDs > uint64(c.remaining()/24) {
-		return nil, fmt.Errorf("GTID set: %d SIDs cannot fit in %d bytes", nSIDs, c.remaining())
-	}
-	set := make(GTIDSet, 0, nSIDs)
-	for i := uint64(0); i < nSIDs; i++ {
-		var e GTIDSetEntry
-		copy(e.SID[:], c.bytes(16, "SID"))
-		if tagged {
-			r := varlenReader{buf: c.buf, pos: c.pos}
-			n := r.unsigned("tag length")
-			if r.err == nil && n > maxTagLength {
-				return nil, fmt.Errorf("GTID set: tag length %d at offset %d exceeds %d", n, c.pos, maxTagLength)
-			}
-			tag := r.raw(int(n), "tag")
-			if r.err != nil {
-				return nil, fmt.Errorf("GTID set entry %d: %w", i, r.err)
-			}
-			e.Tag = string(tag)
-			c.pos = r.pos
-		}
-		nIntervals := c.u64("number of intervals")
-		if c.err != nil {
-			return nil, fmt.Errorf("GTID set entry %d: %w", i, c.err)
-		}
-		if nIntervals > uint64(c.remaining()/16) {
-			return nil, fmt.Errorf("GTID set entry %d: %d intervals cannot fit in %d bytes", i, nIntervals, c.remaining())
-		}
-		e.Intervals = make([]GTIDInterval, nIntervals)
-		for j := range e.Intervals {
-			e.Intervals[j].Start = int64(c.u64("interval start"))
-			e.Intervals[j].End = int64(c.u64("interval end"))
-			if iv := e.Intervals[j]; c.err == nil && (iv.Start < 1 || iv.End <= iv.Start) {
-				return nil, fmt.Errorf("GTID set entry %d: invalid interval [%d, %d)", i, iv.Start, iv.End)
-			}
-		}
-		if c.err != nil {
-			return nil, c.err
-		}
-		set = append(set, e)
-	}
-	if c.remaining() != 0 {
-		return nil, fmt.Errorf("GTID set: %d unexpected bytes after the last SID", c.remaining())
-	}
-	return set, nil
-}
-
-func le64(b []byte) uint64 {
-	return uint64(le32(b)) | uint64(le32(b[4:]))<<32
-}
-
 // PreviousGTIDsEvent is PREVIOUS_GTIDS (type 35), written after the
 // FORMAT_DESCRIPTION of every MySQL 5.6+ binlog: the GTIDs of all earlier
-// binlogs. The body (no post-header) is a GTID set, see decodeGTIDSet.
+// binlogs. The body (no post-header) is a GTID set in the binary form of
+// MySQL's Gtid_set::encode, decoded by gtid.DecodeSet (both the untagged
+// and the 8.3+ tagged format).
 type PreviousGTIDsEvent struct {
-	GTIDSet GTIDSet `json:"gtid_set"`
+	GTIDSet *gtid.Set `json:"gtid_set"`
 }
 
 func (e *PreviousGTIDsEvent) decode(d *Decoder, h *Header, data []byte) error {
@@ -582,7 +427,7 @@ func (e *PreviousGTIDsEvent) decode(d *Decoder, h *Header, data []byte) error {
 	if ph > len(data) {
 		return fmt.Errorf("post-header of %d bytes, body has %d: %w", ph, len(data), errShort)
 	}
-	set, err := decodeGTIDSet(data[ph:])
+	set, err := gtid.DecodeSet(data[ph:])
 	if err != nil {
 		return err
 	}

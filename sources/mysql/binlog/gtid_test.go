@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/seed5aa6e046/syncer/sources/mysql/gtid"
 )
 
 func TestGTIDCorpusMySQL57(t *testing.T) {
@@ -90,8 +92,8 @@ func TestGTIDTaggedCorpus(t *testing.T) {
 	if got := prev.GTIDSet.String(); got != "55778904-0299-11f1-b1b8-4ef0c4956feb:1-13:mytag:1-2" {
 		t.Errorf("previous GTIDs = %s", got)
 	}
-	if len(prev.GTIDSet) != 2 || prev.GTIDSet[1].Tag != "mytag" || prev.GTIDSet[1].Intervals[0] != (GTIDInterval{1, 3}) {
-		t.Errorf("previous GTIDs entries = %+v", prev.GTIDSet)
+	if ivs := prev.GTIDSet.Intervals(g.SID, "mytag"); !reflect.DeepEqual(ivs, []gtid.Interval{{Start: 1, End: 2}}) {
+		t.Errorf("previous GTIDs, tag mytag = %+v", ivs)
 	}
 	if js := jsonOf(t, prev); js != `{"gtid_set":"55778904-0299-11f1-b1b8-4ef0c4956feb:1-13:mytag:1-2"}` {
 		t.Errorf("JSON = %s", js)
@@ -104,7 +106,7 @@ func TestPreviousGTIDsCorpusUntagged(t *testing.T) {
 		t.Errorf("previous GTIDs = %s", got)
 	}
 	empty := bodies[*PreviousGTIDsEvent](decodeCorpusFile(t, "mysql-cdc-rs/5.7/33_35_gtid_prev_gtid/log.bin"))[0]
-	if len(empty.GTIDSet) != 0 || empty.GTIDSet.String() != "" {
+	if !empty.GTIDSet.IsEmpty() || empty.GTIDSet.String() != "" {
 		t.Errorf("empty previous GTIDs = %v", empty.GTIDSet)
 	}
 }
@@ -343,7 +345,17 @@ func TestVarlenReader(t *testing.T) {
 	}
 }
 
-func gtidSetBytes(tagged bool, entries []GTIDSetEntry) []byte {
+// testGTIDEntry and testInterval describe a GTID set as the server writes
+// it, for building raw bytes (interval ends are exclusive, as on the wire).
+type testGTIDEntry struct {
+	SID       UUID
+	Tag       string
+	Intervals []testInterval
+}
+
+type testInterval struct{ Start, End int64 }
+
+func gtidSetBytes(tagged bool, entries []testGTIDEntry) []byte {
 	var b []byte
 	if tagged {
 		b = append(b, 1, byte(len(entries)), 0, 0, 0, 0, 0, 1)
@@ -367,27 +379,27 @@ func gtidSetBytes(tagged bool, entries []GTIDSetEntry) []byte {
 
 func TestGTIDSetHandBuilt(t *testing.T) {
 	other := UUID{0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
-	entries := []GTIDSetEntry{
-		{SID: testSID, Intervals: []GTIDInterval{{1, 6}, {7, 8}, {10, 100}}},
-		{SID: testSID, Tag: "blue", Intervals: []GTIDInterval{{3, 4}}},
-		{SID: other, Intervals: []GTIDInterval{{1, 2}}},
+	entries := []testGTIDEntry{
+		{SID: testSID, Intervals: []testInterval{{1, 6}, {7, 8}, {10, 100}}},
+		{SID: testSID, Tag: "blue", Intervals: []testInterval{{3, 4}}},
+		{SID: other, Intervals: []testInterval{{1, 2}}},
 	}
 	want := "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7:10-99:blue:3,ff010203-0405-0607-0809-0a0b0c0d0e0f:1"
-	set, err := decodeGTIDSet(gtidSetBytes(true, entries))
-	if err != nil || set.String() != want || !reflect.DeepEqual(set, GTIDSet(entries)) {
+	set, err := gtid.DecodeSet(gtidSetBytes(true, entries))
+	if err != nil || set.String() != want {
 		t.Errorf("tagged: %v %q", err, set)
 	}
-	untagged := []GTIDSetEntry{entries[0], entries[2]}
-	set, err = decodeGTIDSet(gtidSetBytes(false, untagged))
+	untagged := []testGTIDEntry{entries[0], entries[2]}
+	set, err = gtid.DecodeSet(gtidSetBytes(false, untagged))
 	if err != nil || set.String() != "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7:10-99,ff010203-0405-0607-0809-0a0b0c0d0e0f:1" {
 		t.Errorf("untagged: %v %q", err, set)
 	}
-	bad := gtidSetBytes(false, []GTIDSetEntry{{SID: testSID, Intervals: []GTIDInterval{{5, 5}}}})
-	if _, err := decodeGTIDSet(bad); err == nil || !strings.Contains(err.Error(), "invalid interval [5, 5)") {
+	bad := gtidSetBytes(false, []testGTIDEntry{{SID: testSID, Intervals: []testInterval{{5, 5}}}})
+	if _, err := gtid.DecodeSet(bad); err == nil || !strings.Contains(err.Error(), "interval [5, 5)") {
 		t.Errorf("empty interval: %v", err)
 	}
 	huge := binary.LittleEndian.AppendUint64(nil, 1<<40)
-	if _, err := decodeGTIDSet(huge); err == nil || !strings.Contains(err.Error(), "cannot fit") {
+	if _, err := gtid.DecodeSet(huge); err == nil || !strings.Contains(err.Error(), "cannot fit") {
 		t.Errorf("huge SID count: %v", err)
 	}
 	d := newTestDecoder(t, FlavorMySQL)
@@ -400,7 +412,7 @@ func TestGTIDSetHandBuilt(t *testing.T) {
 func FuzzGTID(f *testing.F) {
 	f.Add(uint8(0), gtidBody(1, testSID, 23, 7, 8, 1700000000123456, 1690000000654321, []byte{0xfc, 0x10, 0x27}, 80040, 50744, 99))
 	f.Add(uint8(2), taggedBody(0, sidField(testSID), field(tgGNO, varlenAppend(nil, zigzag(5))), field(tgTag, append(varlenAppend(nil, 1), 'x'))))
-	f.Add(uint8(3), gtidSetBytes(true, []GTIDSetEntry{{SID: testSID, Tag: "t", Intervals: []GTIDInterval{{1, 3}}}}))
+	f.Add(uint8(3), gtidSetBytes(true, []testGTIDEntry{{SID: testSID, Tag: "t", Intervals: []testInterval{{1, 3}}}}))
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		d := newTestDecoder(t, FlavorMySQL)
 		typ := []EventType{GTIDEventType, AnonymousGTIDEventType, GTIDTaggedEventType, PreviousGTIDsEventType, TransactionContextEventType}[int(which)%5]

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog/jsonb"
+	"github.com/seed5aa6e046/syncer/sources/mysql/gtid"
 )
 
 // StopEvent is STOP (type 3), written when the server shuts down cleanly.
@@ -422,10 +423,10 @@ type TransactionContextEvent struct {
 	GTIDSpecified bool   `json:"gtid_specified"`
 	// SnapshotVersion is the decoded snapshot version, when it is a valid
 	// GTID set; EncodedSnapshotVersion always holds the bytes.
-	SnapshotVersion        GTIDSet  `json:"snapshot_version,omitempty"`
-	EncodedSnapshotVersion []byte   `json:"encoded_snapshot_version"`
-	WriteSet               []string `json:"write_set"`
-	ReadSet                []string `json:"read_set"`
+	SnapshotVersion        *gtid.Set `json:"snapshot_version,omitempty"`
+	EncodedSnapshotVersion []byte    `json:"encoded_snapshot_version"`
+	WriteSet               []string  `json:"write_set"`
+	ReadSet                []string  `json:"read_set"`
 }
 
 func (e *TransactionContextEvent) decode(d *Decoder, h *Header, data []byte) error {
@@ -450,7 +451,7 @@ func (e *TransactionContextEvent) decode(d *Decoder, h *Header, data []byte) err
 	if c.err != nil {
 		return c.err
 	}
-	if set, err := decodeGTIDSet(e.EncodedSnapshotVersion); err == nil {
+	if set, err := gtid.DecodeSet(e.EncodedSnapshotVersion); err == nil {
 		e.SnapshotVersion = set
 	}
 	var err error

@@ -245,7 +245,7 @@ func TestHeartbeatV2(t *testing.T) {
 func TestTransactionContextHandBuilt(t *testing.T) {
 	d := newTestDecoder(t, FlavorMySQL)
 	uuid := "3e11fa47-71ca-11e1-9e33-c80aa9429562"
-	snap := gtidSetBytes(false, []GTIDSetEntry{{SID: testSID, Intervals: []GTIDInterval{{1, 11}}}})
+	snap := gtidSetBytes(false, []testGTIDEntry{{SID: testSID, Intervals: []testInterval{{1, 11}}}})
 	body := cat([]byte{byte(len(uuid))}, u32le(77), []byte{1}, u32le(uint32(len(snap))), u32le(2), u32le(1),
 		[]byte(uuid), snap,
 		u16le(3), []byte("abc"), u16le(2), []byte("de"),

@@ -7,11 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 )
 
-// UUID is a server UUID, the SID part of a MySQL GTID.
-type UUID = binlog.UUID
 
 // MaxGNO is the largest transaction number MySQL hands out: GNO_END
 // (2^63-1) is the exclusive bound in rpl_gtid.h.
