@@ -6,9 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
-
 )
-
 
 // MaxGNO is the largest transaction number MySQL hands out: GNO_END
 // (2^63-1) is the exclusive bound in rpl_gtid.h.
