@@ -1,5 +1,12 @@
-// Package core will hold Syncer's record and schema model, the pipeline
-// runtime, batching and checkpoints (issues 4 and 5). It is empty today:
-// the layout is fixed now so that every layer knows where it belongs, and
-// sinks will depend on core, never on sources.
+// Package core holds Syncer's record and schema model, shared by sources,
+// transforms and sinks; sinks depend on core, never on sources.
+//
+// The schema model (schema.go) describes a source table at one moment:
+// Table with ordered Columns (name, ColumnType with every MySQL attribute,
+// nullability, default, generated and invisible flags), the primary key and
+// unique keys, the table defaults, and a Version that the schema history
+// raises each time the definition changes. Fingerprint is a stable hash of
+// the definition, so two readers agree on whether a table changed.
+//
+// The pipeline runtime, records, batching and checkpoints come with issue 5.
 package core
