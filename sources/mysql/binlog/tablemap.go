@@ -490,7 +490,10 @@ func (e *TableMapEvent) buildColumns(fl Flavor) error {
 		}
 		col.deriveFromMeta()
 
-		if isNumericType(col.RealType) {
+		// MariaDB's SIGNEDNESS bitmap also has a bit for YEAR (its YEAR
+		// field is an unsigned TINYINT underneath); MySQL's does not. Missing
+		// it shifts the signedness of every numeric column after a YEAR.
+		if isNumericType(col.RealType) || (fl == FlavorMariaDB && col.RealType == TypeYear) {
 			if numeric < len(m.Signedness) {
 				col.Unsigned, col.HasSignedness = m.Signedness[numeric], true
 			}
