@@ -1,0 +1,628 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/seed5aa6e046/syncer/core"
+)
+
+// HistoryFile is the name of the schema history database inside the state
+// directory of a pipeline.
+const HistoryFile = "schema-history.db"
+
+// lockTimeout bounds how long OpenHistory waits for the file lock: a
+// second process on the same state directory is a configuration error to
+// report at once, not something to wait for.
+const lockTimeout = time.Second
+
+// ErrNoHistory means the history cannot tell the schema at a point: the
+// point is before the earliest baseline held (never captured, or pruned).
+// A caller must refuse to decode events there rather than guess a schema.
+var ErrNoHistory = errors.New("schema history: no schema known at this point")
+
+// History is the schema history of one pipeline: every table version with
+// the binlog point where it takes effect, in a crash-safe bbolt file
+// (dir/schema-history.db). Every write is one fsync'd transaction, so after
+// a crash the history holds a prefix of the calls that returned, never part
+// of a call. A History is safe for concurrent use; only one History (in one
+// process) can hold a directory at a time.
+//
+// The history starts with a Baseline (the complete set of tables at a
+// point); Records then add table versions and drops at later points. AsOf
+// answers what was in force at any point from the earliest baseline on.
+// Prune folds the past that no checkpoint needs any more into a baseline.
+type History struct {
+	db  *bolt.DB
+	dir string
+}
+
+// Entry is one change recorded at a point: a new version of the table
+// Schema.Name, or its drop when Table is nil. A rename is a drop of the old
+// name and a Table under the new one. Statement is the DDL text that made
+// the change, kept for diagnostics.
+type Entry struct {
+	Schema, Name string
+	Table        *core.Table // nil: the table was dropped
+	Statement    string
+}
+
+// OpenHistory opens (creating dir and the file if needed) the schema history
+// in dir. It fails within about a second when another process holds the
+// same directory, and refuses a file that is not a schema history.
+func OpenHistory(dir string) (*History, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("schema history: create state directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, HistoryFile)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
+		return nil, fmt.Errorf("schema history: %s is in use by another process (file lock not acquired within %v); is another pipeline running on state directory %s? %w",
+			path, lockTimeout, dir, err)
+	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
+		return nil, fmt.Errorf("schema history: %s is not a schema history database (corrupt or foreign file): %w", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("schema history: open %s: %w", path, err)
+	}
+	if err := db.Update(initStore); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("schema history: %s: %w", path, err)
+	}
+	return &History{db: db, dir: dir}, nil
+}
+
+// initStore creates the buckets of a new file and checks those of an
+// existing one.
+func initStore(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		// A new file has no bucket at all; any other bbolt file is
+		// someone else's and must not be written to.
+		foreign := false
+		if err := tx.ForEach(func([]byte, *bolt.Bucket) error { foreign = true; return nil }); err != nil {
+			return err
+		}
+		if foreign {
+			return errors.New("not a schema history database (a bbolt file of another program)")
+		}
+		for _, name := range [][]byte{bucketMeta, bucketLog, bucketBaselines, bucketTables} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keyFormat, []byte(historyFormat))
+	}
+	if f := meta.Get(keyFormat); string(f) != historyFormat {
+		return fmt.Errorf("not a schema history database of this version (format %q, want %q)", f, historyFormat)
+	}
+	for _, name := range [][]byte{bucketLog, bucketBaselines, bucketTables} {
+		if tx.Bucket(name) == nil {
+			return fmt.Errorf("corrupt schema history: bucket %s missing", name)
+		}
+	}
+	return nil
+}
+
+// Close releases the file and its lock.
+func (h *History) Close() error {
+	if err := h.db.Close(); err != nil {
+		return fmt.Errorf("schema history: close %s: %w", h.dir, err)
+	}
+	return nil
+}
+
+// Dir returns the state directory the history lives in.
+func (h *History) Dir() string { return h.dir }
+
+// Record stores the entries as taking effect at point at (after the event
+// at that position), atomically: after a crash either all of them are
+// stored or none. at must not be before the latest point already stored;
+// several calls at the same point (a multi-statement DDL) apply in call
+// order, as do entries of one call. The history must have a baseline
+// first: without one, no point has a known schema.
+func (h *History) Record(at Point, entries []Entry) error {
+	vals := make([][]byte, len(entries))
+	for i, e := range entries {
+		if e.Schema == "" || e.Name == "" {
+			return fmt.Errorf("schema history: record at %v: entry %d has no schema or table name", at, i)
+		}
+		if e.Table == nil {
+			vals[i] = encodeRecord(nil, kindDrop, at, e.Schema, e.Name, e.Statement, nil)
+			continue
+		}
+		if e.Table.Schema != e.Schema || e.Table.Name != e.Name {
+			return fmt.Errorf("schema history: record at %v: entry %s.%s holds table %s (a rename is a drop and a create)",
+				at, e.Schema, e.Name, e.Table.QualifiedName())
+		}
+		js, err := json.Marshal(e.Table)
+		if err != nil {
+			return fmt.Errorf("schema history: record at %v: encode %s.%s: %w", at, e.Schema, e.Name, err)
+		}
+		vals[i] = encodeRecord(nil, kindTable, at, e.Schema, e.Name, e.Statement, js)
+	}
+	err := h.db.Update(func(tx *bolt.Tx) error {
+		if err := checkAppend(tx, at); err != nil {
+			return err
+		}
+		if k, _ := tx.Bucket(bucketBaselines).Cursor().First(); k == nil {
+			return fmt.Errorf("no baseline yet, so no schema to change: %w", ErrNoHistory)
+		}
+		for i, e := range entries {
+			if err := appendRecord(tx, e.Schema, e.Name, vals[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("schema history: record at %v: %w", at, err)
+	}
+	return nil
+}
+
+// Baseline stores a complete set of tables in force at point at: AsOf(p)
+// for p at or after at sees exactly these tables (plus later records), and
+// earlier points still see the older history. at must not be before the
+// latest point stored.
+func (h *History) Baseline(at Point, tables []*core.Table) error {
+	vals := make([][]byte, len(tables))
+	seen := make(map[[2]string]bool, len(tables))
+	for i, t := range tables {
+		if t == nil || t.Schema == "" || t.Name == "" {
+			return fmt.Errorf("schema history: baseline at %v: table %d is nil or unnamed", at, i)
+		}
+		id := [2]string{t.Schema, t.Name}
+		if seen[id] {
+			return fmt.Errorf("schema history: baseline at %v: table %s given twice", at, t.QualifiedName())
+		}
+		seen[id] = true
+		js, err := json.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("schema history: baseline at %v: encode %s: %w", at, t.QualifiedName(), err)
+		}
+		vals[i] = encodeRecord(nil, kindTable, at, t.Schema, t.Name, "", js)
+	}
+	err := h.db.Update(func(tx *bolt.Tx) error {
+		if err := checkAppend(tx, at); err != nil {
+			return err
+		}
+		log := tx.Bucket(bucketLog)
+		seq, err := log.NextSequence()
+		if err != nil {
+			return err
+		}
+		log.FillPercent = appendFill
+		if err := log.Put(seqKey(seq), encodeRecord(nil, kindBaseline, at, "", "", "", nil)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketBaselines).Put(seqKey(seq), nil); err != nil {
+			return err
+		}
+		for i, t := range tables {
+			if err := appendRecord(tx, t.Schema, t.Name, vals[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("schema history: baseline at %v: %w", at, err)
+	}
+	return nil
+}
+
+// appendFill packs log pages full: the log is written in key order, so
+// bbolt's default half-full split would waste half of every page.
+const appendFill = 0.95
+
+// appendRecord stores one table record under the next sequence number and
+// indexes it.
+func appendRecord(tx *bolt.Tx, schema, name string, val []byte) error {
+	log := tx.Bucket(bucketLog)
+	log.FillPercent = appendFill
+	seq, err := log.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := log.Put(seqKey(seq), val); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketTables).Put(tableKey(schema, name, seq), nil)
+}
+
+// checkAppend refuses a point before the latest one stored: the log must
+// stay in point order for AsOf to be right.
+func checkAppend(tx *bolt.Tx, at Point) error {
+	latest, _, ok, err := latestPoint(tx)
+	if err != nil {
+		return err
+	}
+	if ok && at.Compare(latest) < 0 {
+		return fmt.Errorf("point %v is before the latest point recorded %v: points must not go backwards", at, latest)
+	}
+	return nil
+}
+
+// Latest returns the point of the newest record or baseline, and whether
+// there is any.
+func (h *History) Latest() (Point, bool, error) {
+	var p Point
+	var ok bool
+	err := h.db.View(func(tx *bolt.Tx) error {
+		var err error
+		p, _, ok, err = latestPoint(tx)
+		return err
+	})
+	if err != nil {
+		return Point{}, false, fmt.Errorf("schema history: latest: %w", err)
+	}
+	return p, ok, nil
+}
+
+func latestPoint(tx *bolt.Tx) (Point, uint64, bool, error) {
+	k, v := tx.Bucket(bucketLog).Cursor().Last()
+	if k == nil {
+		return Point{}, 0, false, nil
+	}
+	var r record
+	if err := decodeRecord(v, &r); err != nil {
+		return Point{}, 0, false, fmt.Errorf("log record %d: %w", seqOf(k), err)
+	}
+	return r.point(), seqOf(k), true, nil
+}
+
+func seqOf(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
+
+// readPoint returns the point of the log record at key k.
+func readPoint(log *bolt.Bucket, k []byte) (Point, error) {
+	var r record
+	if err := decodeRecord(log.Get(k), &r); err != nil {
+		return Point{}, fmt.Errorf("log record %d: %w", seqOf(k), err)
+	}
+	return r.point(), nil
+}
+
+// findBaseline returns the sequence number of the newest baseline at or
+// before p, or an error wrapping ErrNoHistory.
+func findBaseline(tx *bolt.Tx, p Point) (uint64, error) {
+	log := tx.Bucket(bucketLog)
+	c := tx.Bucket(bucketBaselines).Cursor()
+	var earliest Point
+	found := false
+	// Baselines are few (Prune folds them), so walking back is cheap.
+	for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+		bp, err := readPoint(log, k)
+		if err != nil {
+			return 0, err
+		}
+		if bp.Compare(p) <= 0 {
+			return seqOf(k), nil
+		}
+		earliest, found = bp, true
+	}
+	if !found {
+		return 0, fmt.Errorf("%w: %v: the history has no baseline", ErrNoHistory, p)
+	}
+	return 0, fmt.Errorf("%w: %v is before the earliest baseline held, %v", ErrNoHistory, p, earliest)
+}
+
+// lastAtOrBefore returns the largest sequence number whose record is at or
+// before p, given lo, a stored sequence number at or before p. The log is
+// in point order, so this is a binary search over sequence numbers, which
+// may have gaps (Prune removes records); Seek finds the next stored one.
+func lastAtOrBefore(tx *bolt.Tx, p Point, lo uint64) (uint64, error) {
+	log := tx.Bucket(bucketLog)
+	c := log.Cursor()
+	k, v := c.Last()
+	var r record
+	if err := decodeRecord(v, &r); err != nil {
+		return 0, fmt.Errorf("log record %d: %w", seqOf(k), err)
+	}
+	hi := seqOf(k)
+	if r.point().Compare(p) <= 0 {
+		return hi, nil
+	}
+	// Invariant: lo is stored and at or before p; every stored sequence
+	// number >= hi is after p.
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		k, v := c.Seek(seqKey(mid))
+		if k == nil || seqOf(k) >= hi {
+			hi = mid
+			continue
+		}
+		if err := decodeRecord(v, &r); err != nil {
+			return 0, fmt.Errorf("log record %d: %w", seqOf(k), err)
+		}
+		if r.point().Compare(p) <= 0 {
+			lo = seqOf(k)
+		} else {
+			hi = seqOf(k)
+		}
+	}
+	return lo, nil
+}
+
+// AsOf returns every table in force at point p, sorted by schema and name:
+// the tables of the newest baseline at or before p, changed by the records
+// after it up to and including p. It returns an error wrapping ErrNoHistory
+// when p is before the earliest baseline held.
+func (h *History) AsOf(p Point) ([]*core.Table, error) {
+	var out []*core.Table
+	err := h.db.View(func(tx *bolt.Tx) error {
+		base, err := findBaseline(tx, p)
+		if err != nil {
+			return err
+		}
+		last, err := lastAtOrBefore(tx, p, base)
+		if err != nil {
+			return err
+		}
+		state, err := foldRange(tx, base, last)
+		if err != nil {
+			return err
+		}
+		out = make([]*core.Table, 0, len(state))
+		for _, w := range state {
+			t := new(core.Table)
+			if err := json.Unmarshal(w.rec.table, t); err != nil {
+				return fmt.Errorf("log record %d (%s.%s): decode table: %w", w.seq, w.rec.schema, w.rec.name, err)
+			}
+			out = append(out, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("schema history: as of %v: %w", p, err)
+	}
+	return out, nil
+}
+
+// winner is the record in force for one table, as found by foldRange.
+type winner struct {
+	seq uint64
+	rec record
+}
+
+// foldRange replays the log from the baseline marker at base to last and
+// returns the record in force for each table that exists at the end,
+// sorted by (schema, name). Records point into the transaction's pages.
+func foldRange(tx *bolt.Tx, base, last uint64) ([]winner, error) {
+	c := tx.Bucket(bucketLog).Cursor()
+	idx := make(map[string]int)
+	var ws []winner
+	var key []byte
+	for k, v := c.Seek(seqKey(base + 1)); k != nil && seqOf(k) <= last; k, v = c.Next() {
+		var r record
+		if err := decodeRecord(v, &r); err != nil {
+			return nil, fmt.Errorf("log record %d: %w", seqOf(k), err)
+		}
+		if r.kind == kindBaseline {
+			// Only the newest baseline at or before the point is
+			// replayed; a second one in range means the log is not
+			// in the order it was written in.
+			return nil, fmt.Errorf("log record %d: unexpected baseline after baseline %d", seqOf(k), base)
+		}
+		key = append(append(append(key[:0], r.schema...), 0), r.name...)
+		if i, ok := idx[string(key)]; ok {
+			ws[i] = winner{seqOf(k), r}
+			continue
+		}
+		idx[string(key)] = len(ws)
+		ws = append(ws, winner{seqOf(k), r})
+	}
+	out := ws[:0]
+	for _, w := range ws {
+		if w.rec.kind == kindTable {
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if c := bytes.Compare(out[i].rec.schema, out[j].rec.schema); c != 0 {
+			return c < 0
+		}
+		return bytes.Compare(out[i].rec.name, out[j].rec.name) < 0
+	})
+	return out, nil
+}
+
+// TableAsOf returns the table schema.name in force at point p, or nil (and
+// no error) when it did not exist there. Like AsOf, it fails with
+// ErrNoHistory when p is before the earliest baseline.
+func (h *History) TableAsOf(p Point, schema, name string) (*core.Table, error) {
+	var out *core.Table
+	err := h.db.View(func(tx *bolt.Tx) error {
+		base, err := findBaseline(tx, p)
+		if err != nil {
+			return err
+		}
+		last, err := lastAtOrBefore(tx, p, base)
+		if err != nil {
+			return err
+		}
+		// The newest index entry of the table at or before last: seek
+		// past it and step back.
+		prefix := tableKeyPrefix(nil, schema, name)
+		c := tx.Bucket(bucketTables).Cursor()
+		k, _ := c.Seek(tableKey(schema, name, last+1))
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		if k == nil || len(k) != len(prefix)+8 || !bytes.HasPrefix(k, prefix) {
+			return nil // never recorded at or before p
+		}
+		seq := seqOf(k[len(prefix):])
+		if seq <= base {
+			return nil // not part of the baseline in force
+		}
+		var r record
+		if err := decodeRecord(tx.Bucket(bucketLog).Get(k[len(prefix):]), &r); err != nil {
+			return fmt.Errorf("log record %d: %w", seq, err)
+		}
+		if r.kind != kindTable {
+			return nil // dropped
+		}
+		out = new(core.Table)
+		if err := json.Unmarshal(r.table, out); err != nil {
+			return fmt.Errorf("log record %d (%s.%s): decode table: %w", seq, schema, name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("schema history: %s.%s as of %v: %w", schema, name, p, err)
+	}
+	return out, nil
+}
+
+// Prune removes what no checkpoint at or after keep can need, and returns
+// how many log records that removed (net of those it wrote).
+//
+// It folds the newest baseline at or before keep, and every record after
+// it up to keep, into one new baseline at the point of the last of those
+// records (the latest point at or before keep), then deletes everything
+// older. AsOf(p) is unchanged for every p at or after that point (so for
+// every p >= keep); before it, AsOf returns ErrNoHistory. A history whose
+// baselines are all after keep is left as it is.
+//
+// The fold rewrites every table in force, so its cost grows with the
+// number of tables: call it when a checkpoint has been made durable, not
+// after every event.
+func (h *History) Prune(keep Point) (int, error) {
+	removed := 0
+	err := h.db.Update(func(tx *bolt.Tx) error {
+		base, err := findBaseline(tx, keep)
+		if errors.Is(err, ErrNoHistory) {
+			return nil // nothing at or before keep to fold
+		}
+		if err != nil {
+			return err
+		}
+		last, err := lastAtOrBefore(tx, keep, base)
+		if err != nil {
+			return err
+		}
+		state, err := foldRange(tx, base, last)
+		if err != nil {
+			return err
+		}
+		log := tx.Bucket(bucketLog)
+		var keys [][]byte
+		c := log.Cursor()
+		for k, _ := c.First(); k != nil && seqOf(k) <= last; k, _ = c.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+		// The fold needs a marker and one record per table, which fit in
+		// the sequence numbers base..last (each table in force has a
+		// record there, and the marker is one more). When nothing would
+		// shrink, leave the file alone.
+		if len(keys) <= len(state)+1 {
+			return nil
+		}
+		lastPoint, err := readPoint(log, seqKey(last))
+		if err != nil {
+			return err
+		}
+		// Copy the surviving definitions out of the pages the deletes
+		// below may reuse, re-encoded at the new baseline's point so that
+		// the log stays in point order.
+		vals := make([][]byte, len(state))
+		for i, w := range state {
+			vals[i] = encodeRecord(nil, kindTable, lastPoint, string(w.rec.schema), string(w.rec.name),
+				string(w.rec.statement), w.rec.table)
+		}
+		names := make([][2]string, len(state))
+		for i, w := range state {
+			names[i] = [2]string{string(w.rec.schema), string(w.rec.name)}
+		}
+		tables, baselines := tx.Bucket(bucketTables), tx.Bucket(bucketBaselines)
+		for _, k := range keys {
+			var r record
+			if err := decodeRecord(log.Get(k), &r); err != nil {
+				return fmt.Errorf("log record %d: %w", seqOf(k), err)
+			}
+			if r.kind == kindBaseline {
+				if err := baselines.Delete(k); err != nil {
+					return err
+				}
+			} else if err := tables.Delete(tableKey(string(r.schema), string(r.name), seqOf(k))); err != nil {
+				return err
+			}
+			if err := log.Delete(k); err != nil {
+				return err
+			}
+		}
+		marker := last - uint64(len(state))
+		if err := log.Put(seqKey(marker), encodeRecord(nil, kindBaseline, lastPoint, "", "", "", nil)); err != nil {
+			return err
+		}
+		if err := baselines.Put(seqKey(marker), nil); err != nil {
+			return err
+		}
+		for i, v := range vals {
+			seq := marker + 1 + uint64(i)
+			if err := log.Put(seqKey(seq), v); err != nil {
+				return err
+			}
+			if err := tables.Put(tableKey(names[i][0], names[i][1], seq), nil); err != nil {
+				return err
+			}
+		}
+		removed = len(keys) - len(state) - 1
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("schema history: prune at %v: %w", keep, err)
+	}
+	return removed, nil
+}
+
+// SaveCheckpoint stores the caller's checkpoint (the last position the
+// pipeline reached, in whatever encoding it likes) in the same file as the
+// history, durably, replacing the previous one.
+func (h *History) SaveCheckpoint(data []byte) error {
+	err := h.db.Update(func(tx *bolt.Tx) error {
+		// A version byte in front keeps an empty checkpoint distinct
+		// from none and leaves room for a later encoding.
+		return tx.Bucket(bucketMeta).Put(keyCheckpoint, append([]byte{checkpointV1}, data...))
+	})
+	if err != nil {
+		return fmt.Errorf("schema history: save checkpoint: %w", err)
+	}
+	return nil
+}
+
+const checkpointV1 = 1
+
+// LoadCheckpoint returns the checkpoint last saved, and false when none
+// has been.
+func (h *History) LoadCheckpoint() ([]byte, bool, error) {
+	var out []byte
+	var ok bool
+	err := h.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(keyCheckpoint)
+		if v == nil {
+			return nil
+		}
+		if len(v) == 0 || v[0] != checkpointV1 {
+			return errors.New("stored checkpoint has an unknown encoding")
+		}
+		out, ok = bytes.Clone(v[1:]), true
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("schema history: load checkpoint: %w", err)
+	}
+	return out, ok, nil
+}
