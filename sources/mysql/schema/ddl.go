@@ -1,0 +1,543 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+	// The parser needs a driver to build value expressions (DEFAULT
+	// literals); test_driver is its self-contained one.
+	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
+
+	"github.com/seed5aa6e046/syncer/core"
+)
+
+var (
+	// ErrUnparsable: the parser cannot read a statement.
+	ErrUnparsable = errors.New("schema: statement not understood")
+	// ErrUnknownTable: a DDL names a table the catalog does not hold.
+	ErrUnknownTable = errors.New("schema: unknown table")
+	// ErrNeedsServerSchema: the statement's effect cannot be known from its
+	// text (CREATE TABLE ... SELECT without column definitions); the
+	// caller must read the table's definition from the server.
+	ErrNeedsServerSchema = errors.New("schema: definition must be read from the server")
+)
+
+// ChangeKind is the kind of a Change.
+type ChangeKind int
+
+// The change kinds.
+const (
+	CreateTable ChangeKind = iota + 1
+	AlterTable
+	DropTable
+	RenameTable
+	TruncateTable
+	CreateDatabase
+	AlterDatabase
+	DropDatabase
+)
+
+var kindNames = [...]string{"", "CreateTable", "AlterTable", "DropTable", "RenameTable",
+	"TruncateTable", "CreateDatabase", "AlterDatabase", "DropDatabase"}
+
+func (k ChangeKind) String() string {
+	if k > 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "ChangeKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Change is one effect of a DDL statement on the catalog.
+type Change struct {
+	Kind ChangeKind
+	// Old is nil for a create, New nil for a drop; both are set for
+	// alter, rename and truncate (truncate: the same table). A CREATE that
+	// replaces an existing table (CREATE OR REPLACE) has both.
+	Old, New *core.Table
+	// Database is the database of a database change.
+	Database string
+	// Statement is the statement text (one of possibly several in the
+	// query), after the rewriting described in doc.go.
+	Statement string
+}
+
+// Applier applies DDL statements to a Catalog. It holds a parser and is
+// not safe for concurrent use.
+type Applier struct {
+	p *parser.Parser
+}
+
+// NewApplier returns an Applier.
+func NewApplier() *Applier {
+	return &Applier{p: parser.New()}
+}
+
+// Apply parses query (one or more statements, as a QUERY event carries)
+// with defaultDB as the current database, applies every table and
+// database DDL to c and returns the changes in order. Other statements are
+// ignored. Each statement is applied on its own: a statement that fails
+// (ErrUnparsable, ErrUnknownTable, ErrNeedsServerSchema) leaves the catalog
+// as it was for that statement, the others still apply, and the error
+// joins the failures (test with errors.Is).
+func (a *Applier) Apply(c *Catalog, defaultDB, query string) ([]Change, error) {
+	var changes []Change
+	var errs []error
+	for _, rs := range rewrite(query) {
+		stmts, _, err := a.p.ParseSQL(rs.sql)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %q: %v", ErrUnparsable, rs.sql, err))
+			continue
+		}
+		for _, st := range stmts {
+			if u, ok := st.(*ast.UseStmt); ok {
+				defaultDB = u.DBName
+				continue
+			}
+			ap := applying{c: c, defaultDB: defaultDB, stmt: rs.sql, orReplace: rs.orReplace}
+			if err := ap.apply(st); err != nil {
+				errs = append(errs, err)
+			}
+			changes = append(changes, ap.changes...)
+		}
+	}
+	return changes, errors.Join(errs...)
+}
+
+// TableFromCreate builds a table from a CREATE TABLE statement (SHOW
+// CREATE TABLE output) for the initial capture. schema is the table's
+// database unless the statement qualifies the name. c supplies the
+// flavor and the default charsets; it is not changed (store the table
+// with PutTable). The table has Version 1.
+func (a *Applier) TableFromCreate(c *Catalog, schema, createSQL string) (*core.Table, error) {
+	rs := rewrite(createSQL)
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("schema: want one CREATE TABLE statement, got %d", len(rs))
+	}
+	stmts, _, err := a.p.ParseSQL(rs[0].sql)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %v", ErrUnparsable, rs[0].sql, err)
+	}
+	ct, ok := stmts[0].(*ast.CreateTableStmt)
+	if !ok || len(stmts) != 1 {
+		return nil, fmt.Errorf("schema: not a CREATE TABLE statement: %q", createSQL)
+	}
+	ap := applying{c: c, defaultDB: schema}
+	db, name, err := ap.names(ct.Table)
+	if err != nil {
+		return nil, err
+	}
+	if ct.ReferTable != nil || len(ct.Cols) == 0 {
+		return nil, fmt.Errorf("%w: CREATE TABLE without column definitions", ErrNeedsServerSchema)
+	}
+	t, err := ap.build(db, name, ct)
+	if err != nil {
+		return nil, err
+	}
+	t.Version = 1
+	return t, nil
+}
+
+// applying is the state of one statement being applied.
+type applying struct {
+	c         *Catalog
+	defaultDB string
+	stmt      string
+	orReplace bool
+	changes   []Change
+}
+
+func (ap *applying) add(ch Change) {
+	ch.Statement = ap.stmt
+	ap.changes = append(ap.changes, ch)
+}
+
+func (ap *applying) unknown(db, name string) error {
+	return fmt.Errorf("%w: %s.%s in %q", ErrUnknownTable, db, name, ap.stmt)
+}
+
+func (ap *applying) names(tn *ast.TableName) (string, string, error) {
+	db := tn.Schema.O
+	if db == "" {
+		db = ap.defaultDB
+	}
+	if db == "" {
+		return "", "", fmt.Errorf("%w: %s: no database selected in %q", ErrUnknownTable, tn.Name.O, ap.stmt)
+	}
+	return db, tn.Name.O, nil
+}
+
+func (ap *applying) apply(st ast.StmtNode) error {
+	switch s := st.(type) {
+	case *ast.CreateTableStmt:
+		return ap.createTable(s)
+	case *ast.AlterTableStmt:
+		return ap.alterTable(s)
+	case *ast.DropTableStmt:
+		return ap.dropTable(s)
+	case *ast.RenameTableStmt:
+		return ap.renameTable(s)
+	case *ast.TruncateTableStmt:
+		db, name, err := ap.names(s.Table)
+		if err != nil {
+			return err
+		}
+		t := ap.c.Table(db, name)
+		if t == nil {
+			return ap.unknown(db, name)
+		}
+		ap.add(Change{Kind: TruncateTable, Old: t, New: t})
+	case *ast.CreateIndexStmt:
+		return ap.createIndex(s)
+	case *ast.DropIndexStmt:
+		return ap.dropIndex(s)
+	case *ast.CreateDatabaseStmt:
+		ap.createDatabase(s)
+	case *ast.AlterDatabaseStmt:
+		ap.alterDatabase(s)
+	case *ast.DropDatabaseStmt:
+		ap.dropDatabase(s)
+	}
+	return nil
+}
+
+// store puts t in the catalog as the successor of old (nil for a new
+// table), numbering its version, and records the change. It reports
+// false (and records nothing) when the definition did not change.
+func (ap *applying) store(kind ChangeKind, old, t *core.Table) bool {
+	if old != nil && kind != CreateTable && old.SameDefinition(t) {
+		return false
+	}
+	t.Version = 1
+	if old != nil {
+		t.Version = old.Version + 1
+	}
+	if old != nil {
+		ap.c.deleteTable(old.Schema, old.Name)
+	}
+	ap.c.PutTable(t)
+	ap.add(Change{Kind: kind, Old: old, New: t})
+	return true
+}
+
+func (ap *applying) createTable(s *ast.CreateTableStmt) error {
+	if s.TemporaryKeyword != ast.TemporaryNone {
+		return nil // temporary tables are not replicated in row format
+	}
+	db, name, err := ap.names(s.Table)
+	if err != nil {
+		return err
+	}
+	old := ap.c.Table(db, name)
+	if old != nil && s.IfNotExists {
+		return nil
+	}
+	var t *core.Table
+	switch {
+	case s.ReferTable != nil:
+		sdb, sname, err := ap.names(s.ReferTable)
+		if err != nil {
+			return err
+		}
+		src := ap.c.Table(sdb, sname)
+		if src == nil {
+			return ap.unknown(sdb, sname)
+		}
+		t = src.Clone()
+		t.Schema, t.Name = db, name
+	case len(s.Cols) == 0:
+		return fmt.Errorf("%w: %s.%s: columns come from the SELECT in %q", ErrNeedsServerSchema, db, name, ap.stmt)
+	default:
+		if t, err = ap.build(db, name, s); err != nil {
+			return err
+		}
+	}
+	ap.store(CreateTable, old, t)
+	return nil
+}
+
+// build makes the table of a CREATE TABLE with column definitions.
+func (ap *applying) build(db, name string, s *ast.CreateTableStmt) (*core.Table, error) {
+	t := &core.Table{Schema: db, Name: name}
+	var cs, co string
+	for _, o := range s.Options {
+		switch o.Tp {
+		case ast.TableOptionCharset:
+			cs = o.StrValue
+		case ast.TableOptionCollate:
+			co = o.StrValue
+		}
+	}
+	dcs, dco := ap.c.dbDefaults(db)
+	t.Charset, t.Collation = resolveCharset(cs, co, ap.c.flavor, dcs, dco)
+	var uniq []string
+	for _, def := range s.Cols {
+		col, pk, u := ap.column(t, def)
+		if t.ColumnIndex(col.Name) >= 0 {
+			return nil, fmt.Errorf("%w: duplicate column %q in %q", ErrUnparsable, col.Name, ap.stmt)
+		}
+		t.Columns = append(t.Columns, col)
+		if pk {
+			t.PrimaryKey = &core.Key{Name: "PRIMARY", Columns: []core.KeyColumn{{Name: col.Name}}}
+		}
+		if u {
+			uniq = append(uniq, col.Name)
+		}
+	}
+	// Inline UNIQUE keys come before table constraints, as MySQL creates
+	// them in that order.
+	for _, n := range uniq {
+		addUnique(t, "", []core.KeyColumn{{Name: n}})
+	}
+	for _, k := range s.Constraints {
+		addConstraint(t, k)
+	}
+	finish(t)
+	return t, nil
+}
+
+// column converts a column definition; pk and uniq report inline PRIMARY
+// KEY and UNIQUE.
+func (ap *applying) column(t *core.Table, def *ast.ColumnDef) (col core.Column, pk, uniq bool) {
+	col.Name = def.Name.Name.O
+	col.Nullable = true
+	collate := ""
+	for _, o := range def.Options {
+		if o.Tp == ast.ColumnOptionCollate {
+			collate = o.StrValue
+		}
+	}
+	col.Type = columnType(def.Tp, collate, ap.c.flavor, t.Charset, t.Collation)
+	var defExpr ast.ExprNode
+	hasDefault := false
+	for _, o := range def.Options {
+		switch o.Tp {
+		case ast.ColumnOptionNotNull:
+			col.Nullable = false
+		case ast.ColumnOptionNull:
+			col.Nullable = true
+		case ast.ColumnOptionPrimaryKey:
+			pk = true
+		case ast.ColumnOptionUniqKey:
+			uniq = true
+		case ast.ColumnOptionAutoIncrement:
+			col.AutoIncrement = true
+		case ast.ColumnOptionDefaultValue:
+			defExpr, hasDefault = o.Expr, true
+		case ast.ColumnOptionComment:
+			col.Comment = exprString(o.Expr)
+		case ast.ColumnOptionGenerated:
+			col.Generated = restore(o.Expr)
+			col.Stored = o.Stored
+		case ast.ColumnOptionSecondaryEngineAttribute:
+			switch {
+			case o.StrValue == attrInvisible:
+				col.Invisible = true
+			case strings.HasPrefix(o.StrValue, attrSRIDPrefix):
+				n, _ := strconv.ParseUint(o.StrValue[len(attrSRIDPrefix):], 10, 32)
+				col.Type.SRID = uint32(n)
+			}
+		}
+	}
+	if pk || col.AutoIncrement {
+		// A primary key column is NOT NULL; so is an AUTO_INCREMENT one
+		// (MySQL and MariaDB make it so silently).
+		col.Nullable = false
+	}
+	if hasDefault {
+		col.Default = defaultText(defExpr, col.Type)
+	}
+	if col.Default == "" && col.Nullable && col.Generated == "" && !col.AutoIncrement {
+		// A nullable column without DEFAULT defaults to NULL; SHOW CREATE
+		// TABLE says so, and the model must not depend on the spelling.
+		col.Default = "NULL"
+	}
+	return col, pk, uniq
+}
+
+// finish establishes the invariants MySQL keeps after every change: key
+// columns of the primary key are NOT NULL, unique keys are ordered with
+// the all-NOT-NULL ones first (MySQL's key order; otherwise definition
+// order), and empty key lists are nil.
+func finish(t *core.Table) {
+	if t.PrimaryKey != nil {
+		for _, kc := range t.PrimaryKey.Columns {
+			if i := t.ColumnIndex(kc.Name); i >= 0 {
+				c := &t.Columns[i]
+				c.Nullable = false
+				if c.Default == "NULL" {
+					c.Default = ""
+				}
+			}
+		}
+	}
+	nullable := func(k core.Key) bool {
+		for _, kc := range k.Columns {
+			if i := t.ColumnIndex(kc.Name); i >= 0 && t.Columns[i].Nullable {
+				return true
+			}
+		}
+		return false
+	}
+	sort.SliceStable(t.UniqueKeys, func(i, j int) bool {
+		return !nullable(t.UniqueKeys[i]) && nullable(t.UniqueKeys[j])
+	})
+	if len(t.UniqueKeys) == 0 {
+		t.UniqueKeys = nil
+	}
+}
+
+func keyColumns(parts []*ast.IndexPartSpecification) ([]core.KeyColumn, bool) {
+	var out []core.KeyColumn
+	for _, p := range parts {
+		if p.Column == nil {
+			return nil, false // functional key part: not a column key
+		}
+		kc := core.KeyColumn{Name: p.Column.Name.O}
+		if p.Length > 0 {
+			kc.Prefix = p.Length
+		}
+		out = append(out, kc)
+	}
+	return out, len(out) > 0
+}
+
+// addConstraint applies a table constraint; only PRIMARY KEY and UNIQUE
+// are part of the model.
+func addConstraint(t *core.Table, k *ast.Constraint) {
+	cols, ok := keyColumns(k.Keys)
+	if !ok {
+		return
+	}
+	switch k.Tp {
+	case ast.ConstraintPrimaryKey:
+		t.PrimaryKey = &core.Key{Name: "PRIMARY", Columns: cols}
+	case ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
+		addUnique(t, k.Name, cols)
+	}
+}
+
+// addUnique adds a unique key, naming an unnamed one as MySQL does: after
+// its first column, with _2, _3... on collision.
+func addUnique(t *core.Table, name string, cols []core.KeyColumn) {
+	if name == "" {
+		base := cols[0].Name
+		name = base
+		for n := 2; uniqueIndex(t, name) >= 0 || strings.EqualFold(name, "PRIMARY"); n++ {
+			name = base + "_" + strconv.Itoa(n)
+		}
+	}
+	t.UniqueKeys = append(t.UniqueKeys, core.Key{Name: name, Columns: cols})
+}
+
+func uniqueIndex(t *core.Table, name string) int {
+	for i, k := range t.UniqueKeys {
+		if strings.EqualFold(k.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// dropKey drops the primary key (name PRIMARY) or the unique key named
+// name; it reports whether there was one.
+func dropKey(t *core.Table, name string) bool {
+	if strings.EqualFold(name, "PRIMARY") {
+		had := t.PrimaryKey != nil
+		t.PrimaryKey = nil
+		return had
+	}
+	if i := uniqueIndex(t, name); i >= 0 {
+		t.UniqueKeys = append(t.UniqueKeys[:i:i], t.UniqueKeys[i+1:]...)
+		return true
+	}
+	return false
+}
+
+// restore prints an expression in a canonical form, so that the same
+// expression written differently (case, spacing, charset introducers)
+// yields the same text.
+func restore(n ast.Node) string {
+	var sb strings.Builder
+	flags := format.RestoreStringSingleQuotes | format.RestoreKeyWordLowercase |
+		format.RestoreNameBackQuotes | format.RestoreStringWithoutCharset
+	if err := n.Restore(format.NewRestoreCtx(flags, &sb)); err != nil {
+		return ""
+	}
+	return sb.String()
+}
+
+func exprString(e ast.ExprNode) string {
+	if v, ok := e.(ast.ValueExpr); ok {
+		return v.GetString()
+	}
+	return restore(e)
+}
+
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
+}
+
+// defaultText renders a DEFAULT value as SQL text in one canonical form:
+// NULL, a number for numeric columns, a quoted string otherwise, and
+// current_timestamp()/current_timestamp(n) for the current-time functions.
+func defaultText(e ast.ExprNode, t core.ColumnType) string {
+	numeric := isIntType(t.Name) || t.Name == "decimal" || t.Name == "float" || t.Name == "double"
+	switch v := e.(type) {
+	case ast.ValueExpr:
+		val := v.GetValue()
+		if val == nil {
+			return "NULL"
+		}
+		s, isStr := val.(string)
+		if !isStr {
+			s = restore(e) // a number: its literal text
+		}
+		if numeric {
+			return canonicalNumber(s, t)
+		}
+		if t.Name == "bit" {
+			return restore(e)
+		}
+		return quote(s)
+	case *ast.FuncCallExpr:
+		switch v.FnName.L {
+		case "current_timestamp", "now", "localtime", "localtimestamp":
+			if len(v.Args) == 1 {
+				return "current_timestamp(" + restore(v.Args[0]) + ")"
+			}
+			return "current_timestamp()"
+		}
+	case *ast.UnaryOperationExpr:
+		if numeric {
+			return canonicalNumber(restore(e), t)
+		}
+	}
+	return restore(e)
+}
+
+// canonicalNumber writes a numeric default as the server shows it:
+// integers plainly, DECIMAL with its scale.
+func canonicalNumber(s string, t core.ColumnType) string {
+	s = strings.TrimSpace(s)
+	if isIntType(t.Name) {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return strconv.FormatInt(n, 10)
+		}
+		if n, err := strconv.ParseUint(s, 10, 64); err == nil {
+			return strconv.FormatUint(n, 10)
+		}
+		return s
+	}
+	if t.Name == "decimal" {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return strconv.FormatFloat(f, 'f', t.Scale, 64)
+		}
+	}
+	return s
+}

@@ -1,0 +1,126 @@
+// Package schema tracks MySQL/MariaDB table definitions through DDL.
+//
+// Every binlog row must be decoded with the table definition in force when
+// it was written. A Catalog holds the databases and tables (core.Table) at
+// one point of the binlog; an Applier parses the statements of a QUERY
+// event with TiDB's MySQL parser (github.com/pingcap/tidb/pkg/parser) and
+// applies the DDL among them to the Catalog, returning one Change per
+// effect. The persistent, versioned history is kept elsewhere (history*.go
+// / store*.go in this package).
+//
+// # Use
+//
+//	c := schema.NewCatalog()
+//	c.SetFlavor(schema.FlavorMariaDB)
+//	c.SetServerDefaults("utf8mb4", "")        // @@character_set_server, @@collation_server
+//	a := schema.NewApplier()
+//	t, err := a.TableFromCreate(c, "db", showCreateTableOutput) // initial capture
+//	c.PutTable(t)
+//	changes, err := a.Apply(c, event.Schema, event.Query)
+//
+// Apply ignores what is not table or database DDL: DML, transaction
+// control, SET, GRANT, users, views, triggers, routines, events, sequences,
+// plain (non-unique) indexes, temporary tables. CREATE/DROP INDEX and ALTER
+// TABLE ADD/DROP of a UNIQUE index or the primary key are changes.
+//
+// Errors: ErrUnparsable (the parser cannot read the statement),
+// ErrUnknownTable (DDL on a table the catalog does not hold, e.g. outside
+// the captured set) and ErrNeedsServerSchema (CREATE TABLE ... SELECT with
+// no column definitions: re-read the table from the server). A query of
+// several statements is applied statement by statement; a failing
+// statement changes nothing, the others still apply, and the returned
+// error joins the failures (use errors.Is). The caller chooses the policy.
+//
+// # Versions
+//
+// A created table has Version 1 (a CREATE that replaces an existing table,
+// CREATE OR REPLACE, has the old version + 1). A change whose result has a
+// different Fingerprint has Old.Version+1; an ALTER that changes nothing in
+// the model (ENGINE=, ALGORITHM=, a plain index, ...) produces no Change.
+// RENAME keeps the columns but is a new version: Version = Old.Version+1
+// under the new name, because the identity (Schema, Name, part of the
+// Fingerprint) changed; versions of one name are therefore not
+// necessarily increasing across a drop or a rename onto it. TRUNCATE keeps
+// the version (Change with Old == New).
+//
+// An ALTER TABLE that renames and also changes the definition is one
+// AlterTable change whose New has the new name; an ALTER whose only
+// action is RENAME TO is a RenameTable change. DROP DATABASE emits a
+// DropTable change for each of its tables, then DropDatabase.
+//
+// # Names
+//
+// Schema and table names are case-sensitive, as on Linux with
+// lower_case_table_names=0; SetCaseInsensitiveNames(true) for
+// lower_case_table_names=1/2. Column and index names are case-insensitive
+// as in MySQL.
+//
+// # The normalized model
+//
+// The model is built the same way from a DDL statement and from SHOW
+// CREATE TABLE, so that a tracked definition equals the definition read
+// from the server (the differential test against MariaDB checks this
+// after every statement of a long sequence):
+//
+//   - Synonyms: INTEGER→int, BOOL/BOOLEAN→tinyint(1), DEC/NUMERIC/FIXED→
+//     decimal (precision 10, scale 0 when omitted), REAL/DOUBLE PRECISION/
+//     FLOAT(p>24)→double, SERIAL→bigint unsigned NOT NULL AUTO_INCREMENT
+//     UNIQUE, LONG VARCHAR→mediumtext, LONG VARBINARY→mediumblob,
+//     NATIONAL CHAR/NCHAR/NVARCHAR→char/varchar utf8mb3, TEXT(n)/BLOB(n)→
+//     the smallest TEXT/BLOB type holding n characters, CHAR/VARCHAR/TEXT
+//     with CHARACTER SET binary→binary/varbinary/blob, CHAR without length
+//     →char(1), BIT without length→bit(1).
+//   - Flavor (SetFlavor) decides what differs between servers: integer
+//     display widths (MariaDB: int→int(11); MySQL 8: dropped except
+//     tinyint(1) and ZEROFILL; unknown: as written), YEAR (year(4) on
+//     MariaDB), JSON (MariaDB: longtext utf8mb4_bin, as the server stores
+//     it; else "json") and the default collation of utf8mb4
+//     (utf8mb4_general_ci on MariaDB 10.x, utf8mb4_0900_ai_ci on MySQL 8,
+//     empty when the flavor is unknown). Other charsets' default
+//     collations come from a table of the common charsets (same on both
+//     servers); an unknown charset without collation gets an empty one.
+//   - Charset resolution: a column's explicit CHARACTER SET/COLLATE, else
+//     the table default, which is the explicit table option, else the
+//     database default, else the server default. COLLATE alone implies its
+//     charset; CHARACTER SET alone its default collation; the BINARY
+//     attribute the charset's _bin collation. utf8 is utf8mb3.
+//   - CONVERT TO CHARACTER SET changes the table default and every
+//     character column (not binary ones). TEXT columns grow as MySQL and
+//     MariaDB grow them to keep their capacity in characters: the new type
+//     is the smallest holding (old capacity in bytes / old max bytes per
+//     char) × new max bytes per char (TEXT latin1 → MEDIUMTEXT utf8mb4);
+//     they never shrink.
+//   - Defaults: a nullable column without DEFAULT (not generated, not
+//     AUTO_INCREMENT) has Default "NULL", as SHOW CREATE TABLE says.
+//     Literals are canonical: numbers plainly for integer columns, DECIMAL
+//     with its scale ('1.5' → 1.500), strings quoted with '' doubling;
+//     CURRENT_TIMESTAMP/NOW()/LOCALTIME[STAMP] → current_timestamp() or
+//     current_timestamp(n). Other expressions and generated columns are
+//     printed by the parser's restorer (lower-case keywords, backquoted
+//     names).
+//   - Keys: unnamed UNIQUE keys are named after their first column (_2,
+//     _3... on collision); unique keys are kept with those on NOT NULL
+//     columns first, as MySQL orders them; PRIMARY KEY columns are NOT
+//     NULL; AUTO_INCREMENT columns are NOT NULL. Dropping a column removes
+//     it from keys (a key left empty is dropped). Keys with expression
+//     parts (functional indexes) are not modelled.
+//
+// # Beyond the TiDB grammar
+//
+// The TiDB parser lacks a few MySQL/MariaDB constructs. Before parsing, a
+// token-level pass (rewrite.go) rewrites them into syntax the parser reads
+// with the same information: spatial types (GEOMETRY, POINT, ...,
+// GEOMETRYCOLLECTION/GEOMCOLLECTION) and MariaDB's INET4, INET6 and UUID
+// become placeholder types; SRID n (MySQL) / REF_SYSTEM_ID=n (MariaDB) and
+// the INVISIBLE column attribute become tagged column options;
+// PERSISTENT (MariaDB) becomes STORED; MariaDB's executable comments
+// /*M!nnnnnn ... */ are executed like /*!nnnnn ... */ (both regardless of
+// the version number); CREATE OR REPLACE TABLE becomes a replacing CREATE.
+// The same pass splits a query at top-level semicolons, so each statement
+// is parsed and reported on its own; Change.Statement is the statement
+// after this rewriting.
+//
+// Not supported by the parser, hence ErrUnparsable: DEFAULT (expression)
+// in parentheses other than the forms TiDB accepts, CHAR ... BYTE, and
+// any syntax TiDB does not know.
+package schema

@@ -1,0 +1,212 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed5aa6e046/syncer/core"
+	"github.com/seed5aa6e046/syncer/test/harness"
+)
+
+// differentialSeq is run on a real MariaDB and applied to a Catalog; after
+// every statement, each table the server holds must equal the tracked
+// model. The statements are the issue's list of nasty schema changes.
+var differentialSeq = []string{
+	"CREATE DATABASE d1",
+	"CREATE DATABASE d2 CHARACTER SET latin1",
+	"USE d1",
+	"CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, a VARCHAR(10), b INTEGER DEFAULT 5, c TEXT, d DECIMAL(8,3) DEFAULT '1.5' COMMENT 'a ''d''', e ENUM('x','y''s') NOT NULL DEFAULT 'y''s', f BOOL, g DATETIME(3) DEFAULT CURRENT_TIMESTAMP(3), h BIGINT UNSIGNED, UNIQUE KEY (a), KEY (b))",
+	"ALTER TABLE t ADD COLUMN x INT AFTER id",
+	"ALTER TABLE t ADD COLUMN y VARCHAR(20) CHARACTER SET latin1 FIRST, ADD COLUMN z SMALLINT ZEROFILL",
+	"ALTER TABLE t ADD (m1 CHAR(3), m2 SET('p','q') DEFAULT 'p,q')",
+	"ALTER TABLE t DROP COLUMN z",
+	"ALTER TABLE t CHANGE COLUMN x x2 BIGINT NOT NULL DEFAULT 0 AFTER c",
+	"ALTER TABLE t MODIFY b BIGINT UNSIGNED",
+	"ALTER TABLE t MODIFY COLUMN a VARCHAR(200) FIRST",
+	"ALTER TABLE t RENAME COLUMN m1 TO m1_renamed",
+	"ALTER TABLE t ALTER COLUMN b SET DEFAULT 7",
+	"ALTER TABLE t ALTER COLUMN x2 DROP DEFAULT",
+	"ALTER TABLE t ADD UNIQUE KEY uk_h (h, x2)",
+	"ALTER TABLE t RENAME INDEX uk_h TO uk_h2",
+	"ALTER TABLE t DROP INDEX a",
+	"CREATE UNIQUE INDEX ui ON t (m1_renamed(2))",
+	"CREATE INDEX plain ON t (c(10))",
+	"DROP INDEX ui ON t",
+	"ALTER TABLE t ENGINE=InnoDB, ALGORITHM=COPY",
+	"ALTER TABLE t ROW_FORMAT=DYNAMIC, LOCK=SHARED",
+	"ALTER TABLE t CONVERT TO CHARACTER SET latin1",
+	"ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+	"ALTER TABLE t DEFAULT CHARSET=latin1",
+	"ALTER TABLE t ADD COLUMN after_cs VARCHAR(5)",
+	"ALTER TABLE t DROP PRIMARY KEY, MODIFY id INT NOT NULL",
+	"ALTER TABLE t ADD PRIMARY KEY (id, x2)",
+	"ALTER TABLE t ADD CONSTRAINT uc UNIQUE (f)",
+	"ALTER TABLE t DROP CONSTRAINT uc",
+	"/* leading */ ALTER TABLE t /*!50100 ADD COLUMN vc1 INT */ -- trailing\n",
+	"/*M!100100 ALTER TABLE t ADD COLUMN vc2 INT */",
+	"ALTER TABLE `t` ADD COLUMN `Weird Name` TINYINT(3) UNSIGNED # hash comment\n",
+	"create table T2 (A int primary key, B varchar(3) collate latin1_bin, C double precision, D real, E numeric(6), F fixed(4,1), G serial, H long varchar, I national char(4), J mediumint, K float(30), L year, M time(2), N bit, O tinytext, P longblob, Q binary(2), R varbinary(9), S varchar(4) binary, T text(100), U blob(70000)) default charset=utf8mb4 collate utf8mb4_bin",
+	"create table d2.l (a varchar(4), b text charset utf8mb3, c char(2) collate utf8mb4_unicode_ci) ",
+	"create table sp (id int primary key, g geometry not null, p point, ls linestring, pg polygon, mp multipoint, ml multilinestring, mpg multipolygon, gc geometrycollection)",
+	"create table gen (a int, b int as (a + 1) virtual, c int generated always as (a * 2) stored, d int invisible, e int as (a) persistent, j json)",
+	"CREATE TABLE IF NOT EXISTS gen (z int)",
+	"CREATE TABLE t_like LIKE t",
+	"CREATE TEMPORARY TABLE tmp (a int)",
+	"RENAME TABLE t_like TO d2.moved",
+	"ALTER TABLE d2.moved RENAME TO d1.moved_back, ADD COLUMN extra INT",
+	"ALTER TABLE moved_back RENAME TO moved2",
+	// gh-ost cut-over
+	"CREATE TABLE _t_gho LIKE t",
+	"ALTER TABLE _t_gho ADD COLUMN gho INT FIRST, MODIFY h INT",
+	"RENAME TABLE t TO _t_del, _t_gho TO t",
+	"DROP TABLE IF EXISTS _t_del, nothere",
+	"TRUNCATE TABLE t",
+	"CREATE OR REPLACE TABLE gen (a int)",
+	"ALTER DATABASE d2 CHARACTER SET utf8mb4",
+	"CREATE TABLE d2.after_alter (a varchar(3))",
+	"INSERT INTO T2 (A, B) VALUES (1, 'x')",
+	"DROP DATABASE d2",
+}
+
+func TestDifferentialMariaDB(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	conn, err := m.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := NewCatalog()
+	c.SetFlavor(FlavorMariaDB)
+	c.SetServerDefaults("utf8mb4", "utf8mb4_general_ci")
+	a := NewApplier()
+	db := ""
+	for _, stmt := range differentialSeq {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("server: %s: %v", stmt, err)
+		}
+		_, err := a.Apply(c, db, stmt)
+		if err != nil {
+			t.Fatalf("Apply %q: %v", stmt, err)
+		}
+		if strings.HasPrefix(stmt, "USE ") {
+			db = strings.TrimPrefix(stmt, "USE ")
+		}
+		compareWithServer(ctx, t, conn, a, c, stmt)
+	}
+}
+
+// compareWithServer checks every table of d1 and d2 on the server against
+// the catalog: the SHOW CREATE TABLE model and information_schema.COLUMNS.
+func compareWithServer(ctx context.Context, t *testing.T, conn *sql.Conn, a *Applier, c *Catalog, after string) {
+	t.Helper()
+	rows, err := conn.QueryContext(ctx, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('d1','d2') AND TABLE_TYPE='BASE TABLE' ORDER BY 1, 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names [][2]string
+	for rows.Next() {
+		var s, n string
+		if err := rows.Scan(&s, &n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, [2]string{s, n})
+	}
+	rows.Close()
+	// information_schema sorts by collation; Tables() sorts bytewise.
+	sort.Slice(names, func(i, j int) bool {
+		if names[i][0] != names[j][0] {
+			return names[i][0] < names[j][0]
+		}
+		return names[i][1] < names[j][1]
+	})
+	var tracked [][2]string
+	for _, tb := range c.Tables() {
+		tracked = append(tracked, [2]string{tb.Schema, tb.Name})
+	}
+	if js(names) != js(tracked) {
+		t.Fatalf("after %q: server tables %v, tracked %v", after, names, tracked)
+	}
+	for _, n := range names {
+		var tn, create string
+		if err := conn.QueryRowContext(ctx, "SHOW CREATE TABLE `"+n[0]+"`.`"+n[1]+"`").Scan(&tn, &create); err != nil {
+			t.Fatal(err)
+		}
+		want, err := a.TableFromCreate(c, n[0], create)
+		if err != nil {
+			t.Fatalf("after %q: TableFromCreate(%s): %v", after, create, err)
+		}
+		got := c.Table(n[0], n[1]).Clone()
+		got.Version = want.Version
+		if !got.SameDefinition(want) {
+			t.Fatalf("after %q: %s.%s differs: %s\nSHOW CREATE TABLE: %s", after, n[0], n[1], diffTables(want, got), create)
+		}
+		compareColumns(ctx, t, conn, got, after)
+	}
+}
+
+func compareColumns(ctx context.Context, t *testing.T, conn *sql.Conn, tb *core.Table, after string) {
+	t.Helper()
+	rows, err := conn.QueryContext(ctx, "SELECT COLUMN_NAME, DATA_TYPE, IS_NULLABLE, IFNULL(CHARACTER_SET_NAME,''), IFNULL(COLLATION_NAME,'') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA=? AND TABLE_NAME=? ORDER BY ORDINAL_POSITION", tb.Schema, tb.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var name, dt, null, cs, co string
+		if err := rows.Scan(&name, &dt, &null, &cs, &co); err != nil {
+			t.Fatal(err)
+		}
+		if i >= len(tb.Columns) {
+			t.Fatalf("after %q: %s: server has more columns (%s)", after, tb.QualifiedName(), name)
+		}
+		col := tb.Columns[i]
+		got := []string{col.Name, col.Type.Name, map[bool]string{true: "YES", false: "NO"}[col.Nullable], col.Type.Charset, col.Type.Collation}
+		want := []string{name, dt, null, cs, co}
+		if js(got) != js(want) {
+			t.Errorf("after %q: %s column %d: information_schema %v, tracked %v", after, tb.QualifiedName(), i, want, got)
+		}
+		i++
+	}
+	if i != len(tb.Columns) {
+		t.Fatalf("after %q: %s: server has %d columns, tracked %d", after, tb.QualifiedName(), i, len(tb.Columns))
+	}
+}
+
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// diffTables describes how got differs from want, column by column.
+func diffTables(want, got *core.Table) string {
+	var b strings.Builder
+	for i := 0; i < len(want.Columns) || i < len(got.Columns); i++ {
+		var w, g any
+		if i < len(want.Columns) {
+			w = want.Columns[i]
+		}
+		if i < len(got.Columns) {
+			g = got.Columns[i]
+		}
+		if js(w) != js(g) {
+			b.WriteString("\n  column " + js(i) + ": server " + js(w) + "\n            tracked " + js(g))
+		}
+	}
+	w, g := *want, *got
+	w.Columns, g.Columns = nil, nil
+	if js(w) != js(g) {
+		b.WriteString("\n  table: server " + js(w) + "\n         tracked " + js(g))
+	}
+	if b.Len() == 0 {
+		return "\n  server  " + js(want) + "\n  tracked " + js(got)
+	}
+	return b.String()
+}
