@@ -93,7 +93,7 @@
 //   - Defaults: a nullable column without DEFAULT (not generated, not
 //     AUTO_INCREMENT) has Default "NULL", as SHOW CREATE TABLE says.
 //     Literals are canonical: numbers plainly for integer columns, DECIMAL
-//     with its scale ('1.5' → 1.500), strings quoted with ” doubling;
+//     with its scale ('1.5' → 1.500), strings single-quoted, quotes doubled;
 //     CURRENT_TIMESTAMP/NOW()/LOCALTIME[STAMP] → current_timestamp() or
 //     current_timestamp(n). Other expressions and generated columns are
 //     printed by the parser's restorer (lower-case keywords, backquoted
