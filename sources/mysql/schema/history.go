@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -372,21 +374,50 @@ func (h *History) AsOf(p Point) ([]*core.Table, error) {
 		if err != nil {
 			return err
 		}
-		out = make([]*core.Table, 0, len(state))
-		for _, w := range state {
-			t := new(core.Table)
-			if err := json.Unmarshal(w.rec.table, t); err != nil {
-				return fmt.Errorf("log record %d (%s.%s): decode table: %w", w.seq, w.rec.schema, w.rec.name, err)
-			}
-			out = append(out, t)
-		}
-		return nil
+		out, err = decodeTables(state)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("schema history: as of %v: %w", p, err)
 	}
 	return out, nil
 }
+
+// decodeTables unmarshals the definitions of state. JSON decoding is
+// nearly all of the cost of AsOf over many tables, so large states are
+// split over the available CPUs; each goroutine writes its own slots.
+func decodeTables(state []winner) ([]*core.Table, error) {
+	out := make([]*core.Table, len(state))
+	decode := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			w := &state[i]
+			t := new(core.Table)
+			if err := json.Unmarshal(w.rec.table, t); err != nil {
+				return fmt.Errorf("log record %d (%s.%s): decode table: %w", w.seq, w.rec.schema, w.rec.name, err)
+			}
+			out[i] = t
+		}
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(state)/parallelDecodeMin)
+	if workers <= 1 {
+		return out, decode(0, len(state))
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for g := range workers {
+		lo, hi := g*len(state)/workers, (g+1)*len(state)/workers
+		wg.Go(func() { errs[g] = decode(lo, hi) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// parallelDecodeMin is the least number of tables worth a goroutine.
+const parallelDecodeMin = 256
 
 // winner is the record in force for one table, as found by foldRange.
 type winner struct {

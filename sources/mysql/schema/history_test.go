@@ -783,3 +783,196 @@ func TestCrashLeavesWholeCalls(t *testing.T) {
 		prev = n
 	}
 }
+
+// bigHistory builds the benchmark history: ntables tables (8 columns each,
+// in 100 schemas) with nver versions each, recorded as one baseline and a
+// Record of every table per later version.
+func bigHistory(b *testing.B, ntables, nver int) *History {
+	b.Helper()
+	h := openT(b, b.TempDir())
+	ts := make([]*core.Table, ntables)
+	for i := range ts {
+		ts[i] = tbl(fmt.Sprintf("db%02d", i%100), fmt.Sprintf("t%05d", i), 1, 8)
+	}
+	if err := h.Baseline(pt("b.000001", 4), ts); err != nil {
+		b.Fatal(err)
+	}
+	for v := 2; v <= nver; v++ {
+		es := make([]Entry, ntables)
+		for i, t := range ts {
+			nt := t.Clone()
+			nt.Version = uint64(v)
+			nt.Columns[0].Type.Length = v
+			es[i] = put(nt)
+		}
+		mustRecord(b, h, pt("b.000001", uint64(v)*1000), es...)
+	}
+	return h
+}
+
+// BenchmarkAsOf is AsOf over 10,000 tables with 10 versions each (100,000
+// records to replay), at the newest point.
+func BenchmarkAsOf(b *testing.B) {
+	h := bigHistory(b, 10000, 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		ts, err := h.AsOf(pt("b.000002", 4))
+		if err != nil || len(ts) != 10000 || ts[0].Version != 10 {
+			b.Fatalf("AsOf: %d tables, %v", len(ts), err)
+		}
+	}
+}
+
+// BenchmarkAsOfMiddle answers for a point in the middle of the history:
+// the binary search for the last record, then half the replay.
+func BenchmarkAsOfMiddle(b *testing.B) {
+	h := bigHistory(b, 10000, 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		ts, err := h.AsOf(pt("b.000001", 5500))
+		if err != nil || len(ts) != 10000 || ts[0].Version != 5 {
+			b.Fatalf("AsOf: %d tables, %v", len(ts), err)
+		}
+	}
+}
+
+func BenchmarkTableAsOf(b *testing.B) {
+	h := bigHistory(b, 10000, 10)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i = (i + 7919) % 10000
+		t, err := h.TableAsOf(pt("b.000001", 5500), fmt.Sprintf("db%02d", i%100), fmt.Sprintf("t%05d", i))
+		if err != nil || t == nil || t.Version != 5 {
+			b.Fatalf("TableAsOf: %v, %v", t, err)
+		}
+	}
+}
+
+// BenchmarkRecord is one DDL: one entry per durable (fsync'd) Record.
+func BenchmarkRecord(b *testing.B) {
+	h := openT(b, b.TempDir())
+	if err := h.Baseline(pt("b.000001", 4), []*core.Table{tbl("d", "t", 1, 8)}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	v := uint64(1)
+	for b.Loop() {
+		v++
+		mustRecord(b, h, pt("b.000001", v*100), put(tbl("d", "t", v, 8)))
+	}
+}
+
+// BenchmarkPrune folds 10,000 tables × 10 versions into one baseline
+// (setup excluded: each iteration prunes a fresh history).
+func BenchmarkPrune(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		h := bigHistory(b, 10000, 10)
+		b.StartTimer()
+		n, err := h.Prune(pt("b.000002", 4))
+		if err != nil || n != 90000 {
+			b.Fatalf("Prune = %d, %v", n, err)
+		}
+		b.StopTimer()
+		h.Close()
+		b.StartTimer()
+	}
+}
+
+// TestManyTablesConcurrently has enough tables for AsOf to decode them in
+// parallel, and readers running while a writer records: every answer must
+// be a whole state (all tables at one version).
+func TestManyTablesConcurrently(t *testing.T) {
+	h := openT(t, t.TempDir())
+	const n = 1500
+	mk := func(v uint64) []*core.Table {
+		ts := make([]*core.Table, n)
+		for i := range ts {
+			ts[i] = tbl(fmt.Sprintf("db%d", i%7), fmt.Sprintf("t%04d", i), v, 1+int(v%4))
+		}
+		return ts
+	}
+	if err := h.Baseline(pt("b.000001", 4), mk(1)); err != nil {
+		t.Fatal(err)
+	}
+	const versions = 6
+	done := make(chan error, 1)
+	go func() {
+		for v := uint64(2); v <= versions; v++ {
+			var es []Entry
+			for _, tb := range mk(v) {
+				es = append(es, put(tb))
+			}
+			if err := h.Record(pt("b.000001", v*10), es); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	check := func(p Point) uint64 {
+		ts, err := h.AsOf(p)
+		if err != nil {
+			t.Fatalf("AsOf(%v): %v", p, err)
+		}
+		if len(ts) != n {
+			t.Fatalf("AsOf(%v): %d tables", p, len(ts))
+		}
+		v := ts[0].Version
+		if got, want := describe(ts), describe(sortedTables(mk(v))); got != want {
+			t.Fatalf("AsOf(%v) is not the whole of version %d", p, v)
+		}
+		return v
+	}
+	for {
+		v := check(pt("b.000002", 4))
+		check(pt("b.000001", 25)) // at most version 2, whatever has been written
+		if v == versions {
+			break
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			done <- nil
+		default:
+		}
+	}
+	if v := check(pt("b.000001", 35)); v != 3 {
+		t.Fatalf("AsOf(b.000001:35) = version %d, want 3", v)
+	}
+}
+
+func sortedTables(ts []*core.Table) []*core.Table {
+	sort.Slice(ts, func(i, j int) bool {
+		if ts[i].Schema != ts[j].Schema {
+			return ts[i].Schema < ts[j].Schema
+		}
+		return ts[i].Name < ts[j].Name
+	})
+	return ts
+}
+
+// TestDamagedRecord: a definition that no longer decodes is an error
+// naming the record, not a table silently missing.
+func TestDamagedRecord(t *testing.T) {
+	h := openT(t, t.TempDir())
+	if err := h.Baseline(pt("b.000001", 4), []*core.Table{tbl("d", "a", 1, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.db.Update(func(tx *bolt.Tx) error {
+		// Sequence 2 is d.a in the baseline (1 is the marker).
+		return tx.Bucket(bucketLog).Put(seqKey(2), encodeRecord(nil, kindTable, pt("b.000001", 4), "d", "a", "", []byte("{not json")))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.AsOf(pt("b.000001", 4)); err == nil || !strings.Contains(err.Error(), "d.a") {
+		t.Errorf("AsOf over a damaged record: %v", err)
+	}
+	if _, err := h.TableAsOf(pt("b.000001", 4), "d", "a"); err == nil || !strings.Contains(err.Error(), "d.a") {
+		t.Errorf("TableAsOf over a damaged record: %v", err)
+	}
+}
