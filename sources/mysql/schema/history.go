@@ -139,7 +139,7 @@ func (h *History) Record(at Point, entries []Entry) error {
 			return fmt.Errorf("schema history: record at %v: entry %d has no schema or table name", at, i)
 		}
 		if e.Table == nil {
-			vals[i] = encodeRecord(nil, kindDrop, at, e.Schema, e.Name, e.Statement, nil)
+			vals[i] = encodeRecord(nil, recDrop, at, e.Schema, e.Name, e.Statement, nil)
 			continue
 		}
 		if e.Table.Schema != e.Schema || e.Table.Name != e.Name {
@@ -150,7 +150,7 @@ func (h *History) Record(at Point, entries []Entry) error {
 		if err != nil {
 			return fmt.Errorf("schema history: record at %v: encode %s.%s: %w", at, e.Schema, e.Name, err)
 		}
-		vals[i] = encodeRecord(nil, kindTable, at, e.Schema, e.Name, e.Statement, js)
+		vals[i] = encodeRecord(nil, recTable, at, e.Schema, e.Name, e.Statement, js)
 	}
 	err := h.db.Update(func(tx *bolt.Tx) error {
 		if err := checkAppend(tx, at); err != nil {
@@ -192,7 +192,7 @@ func (h *History) Baseline(at Point, tables []*core.Table) error {
 		if err != nil {
 			return fmt.Errorf("schema history: baseline at %v: encode %s: %w", at, t.QualifiedName(), err)
 		}
-		vals[i] = encodeRecord(nil, kindTable, at, t.Schema, t.Name, "", js)
+		vals[i] = encodeRecord(nil, recTable, at, t.Schema, t.Name, "", js)
 	}
 	err := h.db.Update(func(tx *bolt.Tx) error {
 		if err := checkAppend(tx, at); err != nil {
@@ -204,7 +204,7 @@ func (h *History) Baseline(at Point, tables []*core.Table) error {
 			return err
 		}
 		log.FillPercent = appendFill
-		if err := log.Put(seqKey(seq), encodeRecord(nil, kindBaseline, at, "", "", "", nil)); err != nil {
+		if err := log.Put(seqKey(seq), encodeRecord(nil, recBaseline, at, "", "", "", nil)); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketBaselines).Put(seqKey(seq), nil); err != nil {
@@ -239,7 +239,7 @@ func appendRecord(tx *bolt.Tx, schema, name string, val []byte) error {
 	if err := log.Put(seqKey(seq), val); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketTables).Put(tableKey(schema, name, seq), nil)
+	return tx.Bucket(bucketTables).Put(indexKey(schema, name, seq), nil)
 }
 
 // checkAppend refuses a point before the latest one stored: the log must
@@ -276,7 +276,7 @@ func latestPoint(tx *bolt.Tx) (Point, uint64, bool, error) {
 	if k == nil {
 		return Point{}, 0, false, nil
 	}
-	var r record
+	var r logRecord
 	if err := decodeRecord(v, &r); err != nil {
 		return Point{}, 0, false, fmt.Errorf("log record %d: %w", seqOf(k), err)
 	}
@@ -287,7 +287,7 @@ func seqOf(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
 
 // readPoint returns the point of the log record at key k.
 func readPoint(log *bolt.Bucket, k []byte) (Point, error) {
-	var r record
+	var r logRecord
 	if err := decodeRecord(log.Get(k), &r); err != nil {
 		return Point{}, fmt.Errorf("log record %d: %w", seqOf(k), err)
 	}
@@ -326,7 +326,7 @@ func lastAtOrBefore(tx *bolt.Tx, p Point, lo uint64) (uint64, error) {
 	log := tx.Bucket(bucketLog)
 	c := log.Cursor()
 	k, v := c.Last()
-	var r record
+	var r logRecord
 	if err := decodeRecord(v, &r); err != nil {
 		return 0, fmt.Errorf("log record %d: %w", seqOf(k), err)
 	}
@@ -370,7 +370,7 @@ func (h *History) AsOf(p Point) ([]*core.Table, error) {
 		if err != nil {
 			return err
 		}
-		state, err := foldRange(tx, base, last)
+		state, err := foldLog(tx, base, last)
 		if err != nil {
 			return err
 		}
@@ -386,7 +386,7 @@ func (h *History) AsOf(p Point) ([]*core.Table, error) {
 // decodeTables unmarshals the definitions of state. JSON decoding is
 // nearly all of the cost of AsOf over many tables, so large states are
 // split over the available CPUs; each goroutine writes its own slots.
-func decodeTables(state []winner) ([]*core.Table, error) {
+func decodeTables(state []inForce) ([]*core.Table, error) {
 	out := make([]*core.Table, len(state))
 	decode := func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
@@ -419,26 +419,26 @@ func decodeTables(state []winner) ([]*core.Table, error) {
 // parallelDecodeMin is the least number of tables worth a goroutine.
 const parallelDecodeMin = 256
 
-// winner is the record in force for one table, as found by foldRange.
-type winner struct {
+// inForce is the record in force for one table, as found by foldLog.
+type inForce struct {
 	seq uint64
-	rec record
+	rec logRecord
 }
 
-// foldRange replays the log from the baseline marker at base to last and
+// foldLog replays the log from the baseline marker at base to last and
 // returns the record in force for each table that exists at the end,
 // sorted by (schema, name). Records point into the transaction's pages.
-func foldRange(tx *bolt.Tx, base, last uint64) ([]winner, error) {
+func foldLog(tx *bolt.Tx, base, last uint64) ([]inForce, error) {
 	c := tx.Bucket(bucketLog).Cursor()
 	idx := make(map[string]int)
-	var ws []winner
+	var ws []inForce
 	var key []byte
 	for k, v := c.Seek(seqKey(base + 1)); k != nil && seqOf(k) <= last; k, v = c.Next() {
-		var r record
+		var r logRecord
 		if err := decodeRecord(v, &r); err != nil {
 			return nil, fmt.Errorf("log record %d: %w", seqOf(k), err)
 		}
-		if r.kind == kindBaseline {
+		if r.kind == recBaseline {
 			// Only the newest baseline at or before the point is
 			// replayed; a second one in range means the log is not
 			// in the order it was written in.
@@ -446,15 +446,15 @@ func foldRange(tx *bolt.Tx, base, last uint64) ([]winner, error) {
 		}
 		key = append(append(append(key[:0], r.schema...), 0), r.name...)
 		if i, ok := idx[string(key)]; ok {
-			ws[i] = winner{seqOf(k), r}
+			ws[i] = inForce{seqOf(k), r}
 			continue
 		}
 		idx[string(key)] = len(ws)
-		ws = append(ws, winner{seqOf(k), r})
+		ws = append(ws, inForce{seqOf(k), r})
 	}
 	out := ws[:0]
 	for _, w := range ws {
-		if w.rec.kind == kindTable {
+		if w.rec.kind == recTable {
 			out = append(out, w)
 		}
 	}
@@ -483,9 +483,9 @@ func (h *History) TableAsOf(p Point, schema, name string) (*core.Table, error) {
 		}
 		// The newest index entry of the table at or before last: seek
 		// past it and step back.
-		prefix := tableKeyPrefix(nil, schema, name)
+		prefix := indexKeyPrefix(nil, schema, name)
 		c := tx.Bucket(bucketTables).Cursor()
-		k, _ := c.Seek(tableKey(schema, name, last+1))
+		k, _ := c.Seek(indexKey(schema, name, last+1))
 		if k == nil {
 			k, _ = c.Last()
 		} else {
@@ -498,11 +498,11 @@ func (h *History) TableAsOf(p Point, schema, name string) (*core.Table, error) {
 		if seq <= base {
 			return nil // not part of the baseline in force
 		}
-		var r record
+		var r logRecord
 		if err := decodeRecord(tx.Bucket(bucketLog).Get(k[len(prefix):]), &r); err != nil {
 			return fmt.Errorf("log record %d: %w", seq, err)
 		}
-		if r.kind != kindTable {
+		if r.kind != recTable {
 			return nil // dropped
 		}
 		out = new(core.Table)
@@ -544,7 +544,7 @@ func (h *History) Prune(keep Point) (int, error) {
 		if err != nil {
 			return err
 		}
-		state, err := foldRange(tx, base, last)
+		state, err := foldLog(tx, base, last)
 		if err != nil {
 			return err
 		}
@@ -570,7 +570,7 @@ func (h *History) Prune(keep Point) (int, error) {
 		// the log stays in point order.
 		vals := make([][]byte, len(state))
 		for i, w := range state {
-			vals[i] = encodeRecord(nil, kindTable, lastPoint, string(w.rec.schema), string(w.rec.name),
+			vals[i] = encodeRecord(nil, recTable, lastPoint, string(w.rec.schema), string(w.rec.name),
 				string(w.rec.statement), w.rec.table)
 		}
 		names := make([][2]string, len(state))
@@ -579,15 +579,15 @@ func (h *History) Prune(keep Point) (int, error) {
 		}
 		tables, baselines := tx.Bucket(bucketTables), tx.Bucket(bucketBaselines)
 		for _, k := range keys {
-			var r record
+			var r logRecord
 			if err := decodeRecord(log.Get(k), &r); err != nil {
 				return fmt.Errorf("log record %d: %w", seqOf(k), err)
 			}
-			if r.kind == kindBaseline {
+			if r.kind == recBaseline {
 				if err := baselines.Delete(k); err != nil {
 					return err
 				}
-			} else if err := tables.Delete(tableKey(string(r.schema), string(r.name), seqOf(k))); err != nil {
+			} else if err := tables.Delete(indexKey(string(r.schema), string(r.name), seqOf(k))); err != nil {
 				return err
 			}
 			if err := log.Delete(k); err != nil {
@@ -595,7 +595,7 @@ func (h *History) Prune(keep Point) (int, error) {
 			}
 		}
 		marker := last - uint64(len(state))
-		if err := log.Put(seqKey(marker), encodeRecord(nil, kindBaseline, lastPoint, "", "", "", nil)); err != nil {
+		if err := log.Put(seqKey(marker), encodeRecord(nil, recBaseline, lastPoint, "", "", "", nil)); err != nil {
 			return err
 		}
 		if err := baselines.Put(seqKey(marker), nil); err != nil {
@@ -606,7 +606,7 @@ func (h *History) Prune(keep Point) (int, error) {
 			if err := log.Put(seqKey(seq), v); err != nil {
 				return err
 			}
-			if err := tables.Put(tableKey(names[i][0], names[i][1], seq), nil); err != nil {
+			if err := tables.Put(indexKey(names[i][0], names[i][1], seq), nil); err != nil {
 				return err
 			}
 		}

@@ -19,9 +19,9 @@ import (
 	"github.com/seed5aa6e046/syncer/core"
 )
 
-// tbl builds a table whose definition depends on ncols, so that versions
+// histTable builds a table whose definition depends on ncols, so that versions
 // differ in their fingerprints as real ones do.
-func tbl(schema, name string, version uint64, ncols int) *core.Table {
+func histTable(schema, name string, version uint64, ncols int) *core.Table {
 	t := &core.Table{Schema: schema, Name: name, Version: version, Charset: "utf8mb4", Collation: "utf8mb4_general_ci"}
 	for i := 0; i < ncols; i++ {
 		t.Columns = append(t.Columns, core.Column{
@@ -32,9 +32,9 @@ func tbl(schema, name string, version uint64, ncols int) *core.Table {
 	return t
 }
 
-func pt(file string, pos uint64) Point { return Point{File: file, Pos: pos} }
+func histPoint(file string, pos uint64) Point { return Point{File: file, Pos: pos} }
 
-func openT(t testing.TB, dir string) *History {
+func openHistoryT(t testing.TB, dir string) *History {
 	t.Helper()
 	h, err := OpenHistory(dir)
 	if err != nil {
@@ -44,9 +44,9 @@ func openT(t testing.TB, dir string) *History {
 	return h
 }
 
-// describe renders a table list as "schema.name@version#fingerprint" lines,
+// describeTables renders a table list as "schema.name@version#fingerprint" lines,
 // a comparable summary of a whole definition.
-func describe(ts []*core.Table) string {
+func describeTables(ts []*core.Table) string {
 	var s []string
 	for _, t := range ts {
 		s = append(s, fmt.Sprintf("%s@%d#%s", t.QualifiedName(), t.Version, t.Fingerprint()))
@@ -54,8 +54,8 @@ func describe(ts []*core.Table) string {
 	return strings.Join(s, "\n")
 }
 
-// versions renders a table list as "schema.name@version" words.
-func versions(ts []*core.Table) string {
+// tableVersions renders a table list as "schema.name@version" words.
+func tableVersions(ts []*core.Table) string {
 	var s []string
 	for _, t := range ts {
 		s = append(s, fmt.Sprintf("%s@%d", t.QualifiedName(), t.Version))
@@ -63,60 +63,60 @@ func versions(ts []*core.Table) string {
 	return strings.Join(s, " ")
 }
 
-func mustRecord(t testing.TB, h *History, at Point, entries ...Entry) {
+func mustRecordH(t testing.TB, h *History, at Point, entries ...Entry) {
 	t.Helper()
 	if err := h.Record(at, entries); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func put(tb *core.Table) Entry {
+func putEntry(tb *core.Table) Entry {
 	return Entry{Schema: tb.Schema, Name: tb.Name, Table: tb, Statement: "DDL"}
 }
-func drop(schema, name string) Entry {
+func dropEntry(schema, name string) Entry {
 	return Entry{Schema: schema, Name: name, Statement: "DROP TABLE " + name}
 }
 
 func TestRecordAndAsOf(t *testing.T) {
-	h := openT(t, t.TempDir())
+	h := openHistoryT(t, t.TempDir())
 	if _, ok, err := h.Latest(); err != nil || ok {
 		t.Fatalf("empty history: Latest ok=%v err=%v", ok, err)
 	}
-	if _, err := h.AsOf(pt("b.000001", 4)); !errors.Is(err, ErrNoHistory) {
+	if _, err := h.AsOf(histPoint("b.000001", 4)); !errors.Is(err, ErrNoHistory) {
 		t.Fatalf("empty history: AsOf err = %v, want ErrNoHistory", err)
 	}
-	if err := h.Record(pt("b.000001", 4), []Entry{put(tbl("d", "t1", 1, 1))}); !errors.Is(err, ErrNoHistory) {
+	if err := h.Record(histPoint("b.000001", 4), []Entry{putEntry(histTable("d", "t1", 1, 1))}); !errors.Is(err, ErrNoHistory) {
 		t.Fatalf("Record before any baseline: err = %v, want ErrNoHistory", err)
 	}
-	if err := h.Baseline(pt("b.000001", 100), []*core.Table{tbl("d", "t1", 1, 1), tbl("d", "t2", 1, 1)}); err != nil {
+	if err := h.Baseline(histPoint("b.000001", 100), []*core.Table{histTable("d", "t1", 1, 1), histTable("d", "t2", 1, 1)}); err != nil {
 		t.Fatal(err)
 	}
-	mustRecord(t, h, pt("b.000001", 200), put(tbl("d", "t1", 2, 2)))
-	mustRecord(t, h, pt("b.000001", 300), drop("d", "t2"))
+	mustRecordH(t, h, histPoint("b.000001", 200), putEntry(histTable("d", "t1", 2, 2)))
+	mustRecordH(t, h, histPoint("b.000001", 300), dropEntry("d", "t2"))
 	// Two calls at one point (a multi-statement DDL): they apply in order.
-	mustRecord(t, h, pt("b.000001", 300), put(tbl("d", "t3", 1, 1)))
-	mustRecord(t, h, pt("b.000001", 300), put(tbl("d", "t3", 2, 3)))
+	mustRecordH(t, h, histPoint("b.000001", 300), putEntry(histTable("d", "t3", 1, 1)))
+	mustRecordH(t, h, histPoint("b.000001", 300), putEntry(histTable("d", "t3", 2, 3)))
 	// A rename is a drop and a create, in one call.
-	mustRecord(t, h, pt("b.000002", 50), drop("d", "t1"), put(tbl("d", "t4", 3, 2)))
+	mustRecordH(t, h, histPoint("b.000002", 50), dropEntry("d", "t1"), putEntry(histTable("d", "t4", 3, 2)))
 	// Several entries of one call for the same table: the last wins.
-	mustRecord(t, h, pt("b.000010", 7), put(tbl("e", "x", 1, 1)), put(tbl("e", "x", 2, 2)))
+	mustRecordH(t, h, histPoint("b.000010", 7), putEntry(histTable("e", "x", 1, 1)), putEntry(histTable("e", "x", 2, 2)))
 
 	cases := []struct {
 		at   Point
 		want string // "" with noHistory
 	}{
-		{pt("b.000001", 99), ""},
-		{pt("b.000001", 100), "d.t1@1 d.t2@1"},
-		{pt("b.000001", 199), "d.t1@1 d.t2@1"},
-		{pt("b.000001", 200), "d.t1@2 d.t2@1"},
-		{pt("b.000001", 299), "d.t1@2 d.t2@1"},
-		{pt("b.000001", 300), "d.t1@2 d.t3@2"},
-		{pt("b.000001", 1<<40), "d.t1@2 d.t3@2"},
-		{pt("b.000002", 49), "d.t1@2 d.t3@2"},
-		{pt("b.000002", 50), "d.t3@2 d.t4@3"},
-		{pt("b.000009", 1000), "d.t3@2 d.t4@3"},
-		{pt("b.000010", 7), "d.t3@2 d.t4@3 e.x@2"},
-		{pt("b.1000000", 4), "d.t3@2 d.t4@3 e.x@2"},
+		{histPoint("b.000001", 99), ""},
+		{histPoint("b.000001", 100), "d.t1@1 d.t2@1"},
+		{histPoint("b.000001", 199), "d.t1@1 d.t2@1"},
+		{histPoint("b.000001", 200), "d.t1@2 d.t2@1"},
+		{histPoint("b.000001", 299), "d.t1@2 d.t2@1"},
+		{histPoint("b.000001", 300), "d.t1@2 d.t3@2"},
+		{histPoint("b.000001", 1<<40), "d.t1@2 d.t3@2"},
+		{histPoint("b.000002", 49), "d.t1@2 d.t3@2"},
+		{histPoint("b.000002", 50), "d.t3@2 d.t4@3"},
+		{histPoint("b.000009", 1000), "d.t3@2 d.t4@3"},
+		{histPoint("b.000010", 7), "d.t3@2 d.t4@3 e.x@2"},
+		{histPoint("b.1000000", 4), "d.t3@2 d.t4@3 e.x@2"},
 	}
 	check := func(h *History) {
 		t.Helper()
@@ -135,13 +135,13 @@ func TestRecordAndAsOf(t *testing.T) {
 				t.Errorf("AsOf(%v): %v", c.at, err)
 				continue
 			}
-			if v := versions(got); v != c.want {
+			if v := tableVersions(got); v != c.want {
 				t.Errorf("AsOf(%v) = %s, want %s", c.at, v, c.want)
 			}
 			// TableAsOf agrees with AsOf for every table name in play.
-			inForce := map[string]*core.Table{}
+			present := map[string]*core.Table{}
 			for _, tb := range got {
-				inForce[tb.QualifiedName()] = tb
+				present[tb.QualifiedName()] = tb
 			}
 			for _, n := range [][2]string{{"d", "t1"}, {"d", "t2"}, {"d", "t3"}, {"d", "t4"}, {"e", "x"}, {"e", "nope"}, {"d", "t"}} {
 				one, err := h.TableAsOf(c.at, n[0], n[1])
@@ -149,25 +149,25 @@ func TestRecordAndAsOf(t *testing.T) {
 					t.Errorf("TableAsOf(%v, %s.%s): %v", c.at, n[0], n[1], err)
 					continue
 				}
-				want := inForce[n[0]+"."+n[1]]
+				want := present[n[0]+"."+n[1]]
 				switch {
 				case want == nil && one != nil:
 					t.Errorf("TableAsOf(%v, %s.%s) = version %d, want none", c.at, n[0], n[1], one.Version)
-				case want != nil && (one == nil || describe([]*core.Table{one}) != describe([]*core.Table{want})):
-					t.Errorf("TableAsOf(%v, %s.%s) = %v, want %s", c.at, n[0], n[1], one, describe([]*core.Table{want}))
+				case want != nil && (one == nil || describeTables([]*core.Table{one}) != describeTables([]*core.Table{want})):
+					t.Errorf("TableAsOf(%v, %s.%s) = %v, want %s", c.at, n[0], n[1], one, describeTables([]*core.Table{want}))
 				}
 			}
 		}
 		latest, ok, err := h.Latest()
-		if err != nil || !ok || latest != pt("b.000010", 7) {
+		if err != nil || !ok || latest != histPoint("b.000010", 7) {
 			t.Errorf("Latest = %v %v %v", latest, ok, err)
 		}
 	}
 	check(h)
 
 	// The table definitions come back whole.
-	got, err := h.TableAsOf(pt("b.000002", 50), "d", "t4")
-	if err != nil || got == nil || got.Fingerprint() != tbl("d", "t4", 3, 2).Fingerprint() || got.Version != 3 {
+	got, err := h.TableAsOf(histPoint("b.000002", 50), "d", "t4")
+	if err != nil || got == nil || got.Fingerprint() != histTable("d", "t4", 3, 2).Fingerprint() || got.Version != 3 {
 		t.Fatalf("TableAsOf t4 = %+v, %v", got, err)
 	}
 }
@@ -181,22 +181,22 @@ func TestReopenGivesSameAnswers(t *testing.T) {
 	if _, ok, err := h.LoadCheckpoint(); ok || err != nil {
 		t.Fatalf("LoadCheckpoint on a new history: ok=%v err=%v", ok, err)
 	}
-	if err := h.Baseline(Point{File: "b.000001", Pos: 4, GTID: "0-1-1"}, []*core.Table{tbl("d", "a", 1, 1), tbl("d", "b", 1, 2)}); err != nil {
+	if err := h.Baseline(Point{File: "b.000001", Pos: 4, GTID: "0-1-1"}, []*core.Table{histTable("d", "a", 1, 1), histTable("d", "b", 1, 2)}); err != nil {
 		t.Fatal(err)
 	}
-	mustRecord(t, h, Point{File: "b.000001", Pos: 500, GTID: "0-1-5"}, put(tbl("d", "a", 2, 3)), drop("d", "b"))
+	mustRecordH(t, h, Point{File: "b.000001", Pos: 500, GTID: "0-1-5"}, putEntry(histTable("d", "a", 2, 3)), dropEntry("d", "b"))
 	if err := h.SaveCheckpoint([]byte("cp-1")); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.SaveCheckpoint(nil); err != nil { // an empty checkpoint is still one
 		t.Fatal(err)
 	}
-	probes := []Point{pt("b.000001", 3), pt("b.000001", 4), pt("b.000001", 499), pt("b.000001", 500), pt("b.000002", 4)}
+	probes := []Point{histPoint("b.000001", 3), histPoint("b.000001", 4), histPoint("b.000001", 499), histPoint("b.000001", 500), histPoint("b.000002", 4)}
 	answers := func(h *History) string {
 		var s []string
 		for _, p := range probes {
 			ts, err := h.AsOf(p)
-			s = append(s, fmt.Sprintf("%v: %s err=%v", p, describe(ts), errors.Is(err, ErrNoHistory)))
+			s = append(s, fmt.Sprintf("%v: %s err=%v", p, describeTables(ts), errors.Is(err, ErrNoHistory)))
 		}
 		l, ok, err := h.Latest()
 		cp, cok, cerr := h.LoadCheckpoint()
@@ -206,7 +206,7 @@ func TestReopenGivesSameAnswers(t *testing.T) {
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
 	}
-	h2 := openT(t, dir)
+	h2 := openHistoryT(t, dir)
 	if after := answers(h2); after != before {
 		t.Fatalf("after reopen:\n%s\nbefore:\n%s", after, before)
 	}
@@ -214,20 +214,20 @@ func TestReopenGivesSameAnswers(t *testing.T) {
 		t.Fatalf("unexpected answers:\n%s", before)
 	}
 	// And it goes on from where it was.
-	mustRecord(t, h2, pt("b.000002", 4), put(tbl("d", "c", 1, 1)))
-	if ts, err := h2.AsOf(pt("b.000002", 4)); err != nil || versions(ts) != "d.a@2 d.c@1" {
-		t.Fatalf("after reopen and record: %s %v", versions(ts), err)
+	mustRecordH(t, h2, histPoint("b.000002", 4), putEntry(histTable("d", "c", 1, 1)))
+	if ts, err := h2.AsOf(histPoint("b.000002", 4)); err != nil || tableVersions(ts) != "d.a@2 d.c@1" {
+		t.Fatalf("after reopen and record: %s %v", tableVersions(ts), err)
 	}
 }
 
 func TestPointsMustNotGoBackwards(t *testing.T) {
-	h := openT(t, t.TempDir())
-	if err := h.Baseline(pt("b.000010", 100), []*core.Table{tbl("d", "a", 1, 1)}); err != nil {
+	h := openHistoryT(t, t.TempDir())
+	if err := h.Baseline(histPoint("b.000010", 100), []*core.Table{histTable("d", "a", 1, 1)}); err != nil {
 		t.Fatal(err)
 	}
-	mustRecord(t, h, pt("b.000010", 200), put(tbl("d", "a", 2, 2)))
-	for _, at := range []Point{pt("b.000010", 199), pt("b.000009", 500), pt("b.1", 1)} {
-		err := h.Record(at, []Entry{put(tbl("d", "a", 3, 3))})
+	mustRecordH(t, h, histPoint("b.000010", 200), putEntry(histTable("d", "a", 2, 2)))
+	for _, at := range []Point{histPoint("b.000010", 199), histPoint("b.000009", 500), histPoint("b.1", 1)} {
+		err := h.Record(at, []Entry{putEntry(histTable("d", "a", 3, 3))})
 		if err == nil || !strings.Contains(err.Error(), at.String()) || !strings.Contains(err.Error(), "b.000010:200") {
 			t.Errorf("Record at %v after b.000010:200: err = %v, want one naming both points", at, err)
 		}
@@ -236,64 +236,64 @@ func TestPointsMustNotGoBackwards(t *testing.T) {
 		}
 	}
 	// Nothing of the refused calls was stored.
-	if ts, err := h.AsOf(pt("b.000011", 4)); err != nil || versions(ts) != "d.a@2" {
-		t.Fatalf("AsOf after refused records = %s, %v", versions(ts), err)
+	if ts, err := h.AsOf(histPoint("b.000011", 4)); err != nil || tableVersions(ts) != "d.a@2" {
+		t.Fatalf("AsOf after refused records = %s, %v", tableVersions(ts), err)
 	}
 	// The same point again is fine.
-	mustRecord(t, h, pt("b.000010", 200), put(tbl("d", "a", 3, 3)))
+	mustRecordH(t, h, histPoint("b.000010", 200), putEntry(histTable("d", "a", 3, 3)))
 }
 
 func TestInvalidEntries(t *testing.T) {
-	h := openT(t, t.TempDir())
-	if err := h.Baseline(pt("b.000001", 4), []*core.Table{tbl("d", "a", 1, 1), tbl("d", "a", 1, 1)}); err == nil {
+	h := openHistoryT(t, t.TempDir())
+	if err := h.Baseline(histPoint("b.000001", 4), []*core.Table{histTable("d", "a", 1, 1), histTable("d", "a", 1, 1)}); err == nil {
 		t.Error("baseline with a table twice: no error")
 	}
-	if err := h.Baseline(pt("b.000001", 4), []*core.Table{nil}); err == nil {
+	if err := h.Baseline(histPoint("b.000001", 4), []*core.Table{nil}); err == nil {
 		t.Error("baseline with a nil table: no error")
 	}
-	if err := h.Baseline(pt("b.000001", 4), []*core.Table{tbl("d", "a", 1, 1)}); err != nil {
+	if err := h.Baseline(histPoint("b.000001", 4), []*core.Table{histTable("d", "a", 1, 1)}); err != nil {
 		t.Fatal(err)
 	}
 	bad := [][]Entry{
-		{{Schema: "d", Name: "b", Table: tbl("d", "c", 1, 1)}}, // name mismatch
+		{{Schema: "d", Name: "b", Table: histTable("d", "c", 1, 1)}}, // name mismatch
 		{{Schema: "", Name: "b"}},
-		{put(tbl("d", "x", 1, 1)), {Schema: "d", Name: ""}}, // one bad entry refuses the whole call
+		{putEntry(histTable("d", "x", 1, 1)), {Schema: "d", Name: ""}}, // one bad entry refuses the whole call
 	}
 	for _, es := range bad {
-		if err := h.Record(pt("b.000001", 10), es); err == nil {
+		if err := h.Record(histPoint("b.000001", 10), es); err == nil {
 			t.Errorf("Record(%+v): no error", es)
 		}
 	}
-	if ts, err := h.AsOf(pt("b.000001", 10)); err != nil || versions(ts) != "d.a@1" {
-		t.Fatalf("after refused records: %s %v", versions(ts), err)
+	if ts, err := h.AsOf(histPoint("b.000001", 10)); err != nil || tableVersions(ts) != "d.a@1" {
+		t.Fatalf("after refused records: %s %v", tableVersions(ts), err)
 	}
 }
 
 func TestBaselineReplacesEarlierTables(t *testing.T) {
-	h := openT(t, t.TempDir())
-	if err := h.Baseline(pt("b.000001", 4), []*core.Table{tbl("d", "a", 1, 1), tbl("d", "b", 1, 1)}); err != nil {
+	h := openHistoryT(t, t.TempDir())
+	if err := h.Baseline(histPoint("b.000001", 4), []*core.Table{histTable("d", "a", 1, 1), histTable("d", "b", 1, 1)}); err != nil {
 		t.Fatal(err)
 	}
-	mustRecord(t, h, pt("b.000001", 10), put(tbl("d", "a", 2, 2)))
+	mustRecordH(t, h, histPoint("b.000001", 10), putEntry(histTable("d", "a", 2, 2)))
 	// A re-read after a mismatch: b is gone (dropped outside the binlog),
 	// a has another definition, c appeared.
-	if err := h.Baseline(pt("b.000001", 20), []*core.Table{tbl("d", "a", 3, 4), tbl("d", "c", 1, 1)}); err != nil {
+	if err := h.Baseline(histPoint("b.000001", 20), []*core.Table{histTable("d", "a", 3, 4), histTable("d", "c", 1, 1)}); err != nil {
 		t.Fatal(err)
 	}
-	mustRecord(t, h, pt("b.000001", 30), put(tbl("d", "c", 2, 2)))
+	mustRecordH(t, h, histPoint("b.000001", 30), putEntry(histTable("d", "c", 2, 2)))
 	// An empty baseline: nothing exists any more.
-	if err := h.Baseline(pt("b.000001", 40), nil); err != nil {
+	if err := h.Baseline(histPoint("b.000001", 40), nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
 		pos  uint64
 		want string
 	}{{4, "d.a@1 d.b@1"}, {10, "d.a@2 d.b@1"}, {19, "d.a@2 d.b@1"}, {20, "d.a@3 d.c@1"}, {30, "d.a@3 d.c@2"}, {40, ""}, {50, ""}} {
-		ts, err := h.AsOf(pt("b.000001", c.pos))
-		if err != nil || versions(ts) != c.want {
-			t.Errorf("AsOf(%d) = %q, %v; want %q", c.pos, versions(ts), err, c.want)
+		ts, err := h.AsOf(histPoint("b.000001", c.pos))
+		if err != nil || tableVersions(ts) != c.want {
+			t.Errorf("AsOf(%d) = %q, %v; want %q", c.pos, tableVersions(ts), err, c.want)
 		}
-		b, err := h.TableAsOf(pt("b.000001", c.pos), "d", "b")
+		b, err := h.TableAsOf(histPoint("b.000001", c.pos), "d", "b")
 		if err != nil || (b != nil) != strings.Contains(c.want, "d.b@") {
 			t.Errorf("TableAsOf(%d, d.b) = %v, %v", c.pos, b, err)
 		}
@@ -302,7 +302,7 @@ func TestBaselineReplacesEarlierTables(t *testing.T) {
 
 func TestSecondOpenFailsFast(t *testing.T) {
 	dir := t.TempDir()
-	h := openT(t, dir)
+	h := openHistoryT(t, dir)
 	start := time.Now()
 	h2, err := OpenHistory(dir)
 	if err == nil {
@@ -316,11 +316,11 @@ func TestSecondOpenFailsFast(t *testing.T) {
 		t.Errorf("second open: %v; want a lock error naming %s", err, dir)
 	}
 	// The first one is unharmed, and once closed the dir can be opened.
-	if err := h.Baseline(pt("b.000001", 4), nil); err != nil {
+	if err := h.Baseline(histPoint("b.000001", 4), nil); err != nil {
 		t.Fatal(err)
 	}
 	h.Close()
-	openT(t, dir)
+	openHistoryT(t, dir)
 }
 
 func TestForeignOrCorruptFile(t *testing.T) {
@@ -353,7 +353,7 @@ func TestForeignOrCorruptFile(t *testing.T) {
 		},
 		"a later format": func(t *testing.T) string {
 			dir := t.TempDir()
-			h := openT(t, dir)
+			h := openHistoryT(t, dir)
 			if err := h.db.Update(func(tx *bolt.Tx) error {
 				return tx.Bucket(bucketMeta).Put(keyFormat, []byte("syncer-schema-history/99"))
 			}); err != nil {
@@ -364,8 +364,8 @@ func TestForeignOrCorruptFile(t *testing.T) {
 		},
 		"a corrupted meta page": func(t *testing.T) string {
 			dir := t.TempDir()
-			h := openT(t, dir)
-			if err := h.Baseline(pt("b.000001", 4), []*core.Table{tbl("d", "a", 1, 1)}); err != nil {
+			h := openHistoryT(t, dir)
+			if err := h.Baseline(histPoint("b.000001", 4), []*core.Table{histTable("d", "a", 1, 1)}); err != nil {
 				t.Fatal(err)
 			}
 			h.Close()
@@ -401,21 +401,21 @@ func TestForeignOrCorruptFile(t *testing.T) {
 }
 
 func TestPruneKeepsLaterAnswers(t *testing.T) {
-	h := openT(t, t.TempDir())
-	if err := h.Baseline(pt("b.000001", 4), []*core.Table{tbl("d", "a", 1, 1), tbl("d", "b", 1, 1)}); err != nil {
+	h := openHistoryT(t, t.TempDir())
+	if err := h.Baseline(histPoint("b.000001", 4), []*core.Table{histTable("d", "a", 1, 1), histTable("d", "b", 1, 1)}); err != nil {
 		t.Fatal(err)
 	}
 	for i := uint64(2); i <= 10; i++ {
-		mustRecord(t, h, pt("b.000001", i*100), put(tbl("d", "a", i, int(i))))
+		mustRecordH(t, h, histPoint("b.000001", i*100), putEntry(histTable("d", "a", i, int(i))))
 	}
-	mustRecord(t, h, pt("b.000001", 1050), drop("d", "b"))
-	mustRecord(t, h, pt("b.000002", 4), put(tbl("d", "c", 1, 1)))
+	mustRecordH(t, h, histPoint("b.000001", 1050), dropEntry("d", "b"))
+	mustRecordH(t, h, histPoint("b.000002", 4), putEntry(histTable("d", "c", 1, 1)))
 
 	// Before the baseline: nothing to prune.
-	if n, err := h.Prune(pt("b.000001", 3)); n != 0 || err != nil {
+	if n, err := h.Prune(histPoint("b.000001", 3)); n != 0 || err != nil {
 		t.Fatalf("Prune before the baseline = %d, %v", n, err)
 	}
-	n, err := h.Prune(pt("b.000001", 1070))
+	n, err := h.Prune(histPoint("b.000001", 1070))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,31 +424,31 @@ func TestPruneKeepsLaterAnswers(t *testing.T) {
 	if n != 11 {
 		t.Errorf("Prune removed %d, want 11", n)
 	}
-	if ts, err := h.AsOf(pt("b.000001", 1070)); err != nil || versions(ts) != "d.a@10" {
-		t.Errorf("AsOf(keep) after prune = %s, %v", versions(ts), err)
+	if ts, err := h.AsOf(histPoint("b.000001", 1070)); err != nil || tableVersions(ts) != "d.a@10" {
+		t.Errorf("AsOf(keep) after prune = %s, %v", tableVersions(ts), err)
 	}
-	if ts, err := h.AsOf(pt("b.000002", 4)); err != nil || versions(ts) != "d.a@10 d.c@1" {
-		t.Errorf("AsOf(later) after prune = %s, %v", versions(ts), err)
+	if ts, err := h.AsOf(histPoint("b.000002", 4)); err != nil || tableVersions(ts) != "d.a@10 d.c@1" {
+		t.Errorf("AsOf(later) after prune = %s, %v", tableVersions(ts), err)
 	}
-	if _, err := h.AsOf(pt("b.000001", 1000)); !errors.Is(err, ErrNoHistory) || !strings.Contains(err.Error(), "b.000001:1050") {
+	if _, err := h.AsOf(histPoint("b.000001", 1000)); !errors.Is(err, ErrNoHistory) || !strings.Contains(err.Error(), "b.000001:1050") {
 		t.Errorf("AsOf before the folded baseline: %v", err)
 	}
 	// Pruning again at the same point has nothing left to remove.
-	if n, err := h.Prune(pt("b.000001", 1070)); n != 0 || err != nil {
+	if n, err := h.Prune(histPoint("b.000001", 1070)); n != 0 || err != nil {
 		t.Errorf("second Prune = %d, %v", n, err)
 	}
 	// Recording goes on after a prune.
-	mustRecord(t, h, pt("b.000002", 10), put(tbl("d", "a", 11, 2)))
-	if tb, err := h.TableAsOf(pt("b.000002", 10), "d", "a"); err != nil || tb == nil || tb.Version != 11 {
+	mustRecordH(t, h, histPoint("b.000002", 10), putEntry(histTable("d", "a", 11, 2)))
+	if tb, err := h.TableAsOf(histPoint("b.000002", 10), "d", "a"); err != nil || tb == nil || tb.Version != 11 {
 		t.Errorf("TableAsOf after prune and record = %v, %v", tb, err)
 	}
-	if tb, err := h.TableAsOf(pt("b.000002", 9), "d", "a"); err != nil || tb == nil || tb.Version != 10 {
+	if tb, err := h.TableAsOf(histPoint("b.000002", 9), "d", "a"); err != nil || tb == nil || tb.Version != 10 {
 		t.Errorf("TableAsOf(folded) = %v, %v", tb, err)
 	}
 }
 
-// op is one call in a random history, replayed by the reference model.
-type op struct {
+// histOp is one call in a random history, replayed by the reference model.
+type histOp struct {
 	at       Point
 	baseline []*core.Table // non-nil (maybe empty) for a Baseline
 	isBase   bool
@@ -457,7 +457,7 @@ type op struct {
 
 // modelAsOf is the reference answer: the newest baseline at or before p,
 // then every later record at or before p, in call order.
-func modelAsOf(ops []op, p Point) (string, bool) {
+func modelAsOf(ops []histOp, p Point) (string, bool) {
 	start := -1
 	for i, o := range ops {
 		if o.isBase && o.at.Compare(p) <= 0 {
@@ -493,20 +493,20 @@ func modelAsOf(ops []op, p Point) (string, bool) {
 		}
 		return ts[i].Name < ts[j].Name
 	})
-	return describe(ts), true
+	return describeTables(ts), true
 }
 
 // randomHistory writes a random history to h and returns its calls and a
 // set of probe points around them.
-func randomHistory(t *testing.T, h *History, r *rand.Rand) ([]op, []Point) {
+func randomHistory(t *testing.T, h *History, r *rand.Rand) ([]histOp, []Point) {
 	files := []string{"b.000009", "b.000010", "b.999999", "b.1000000", "b.1000001"}
 	fi, pos := 0, uint64(4)
-	var ops []op
+	var ops []histOp
 	ver := map[string]uint64{}
 	names := []string{"a", "b", "c", "d", "e", "f"}
 	newTable := func(n string) *core.Table {
 		ver[n]++
-		return tbl("s"+n[:1], n, ver[n], 1+r.IntN(4))
+		return histTable("s"+n[:1], n, ver[n], 1+r.IntN(4))
 	}
 	nops := 5 + r.IntN(40)
 	for i := 0; i < nops; i++ {
@@ -532,22 +532,22 @@ func randomHistory(t *testing.T, h *History, r *rand.Rand) ([]op, []Point) {
 			if err := h.Baseline(at, ts); err != nil {
 				t.Fatal(err)
 			}
-			ops = append(ops, op{at: at, isBase: true, baseline: ts})
+			ops = append(ops, histOp{at: at, isBase: true, baseline: ts})
 			continue
 		}
 		var es []Entry
 		for k := 1 + r.IntN(3); k > 0; k-- {
 			n := names[r.IntN(len(names))]
 			if r.IntN(4) == 0 {
-				es = append(es, drop("s"+n[:1], n))
+				es = append(es, dropEntry("s"+n[:1], n))
 			} else {
-				es = append(es, put(newTable(n)))
+				es = append(es, putEntry(newTable(n)))
 			}
 		}
 		if err := h.Record(at, es); err != nil {
 			t.Fatal(err)
 		}
-		ops = append(ops, op{at: at, entries: es})
+		ops = append(ops, histOp{at: at, entries: es})
 	}
 	probes := []Point{{File: "b.000001", Pos: 4}, {File: "b.2000000", Pos: 4}}
 	for _, o := range ops {
@@ -584,7 +584,7 @@ func TestPruneProperty(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: AsOf(%v): %v", round, p, err)
 			}
-			return describe(ts), true
+			return describeTables(ts), true
 		}
 		before := map[Point]string{}
 		for _, p := range probes {
@@ -648,7 +648,7 @@ func checkTableAsOf(t *testing.T, h *History, p Point, want string, ok bool) {
 		}
 		got := ""
 		if tb != nil {
-			got = describe([]*core.Table{tb})
+			got = describeTables([]*core.Table{tb})
 		}
 		if got != lines["s"+n+"."+n] {
 			t.Fatalf("TableAsOf(%v, %s) = %q, AsOf says %q", p, n, got, lines["s"+n+"."+n])
@@ -666,7 +666,7 @@ const crashEnv = "SYNCER_SCHEMA_HISTORY_CRASH_DIR"
 // all at version i, in one call, so a half-written call would show as
 // tables at different versions.
 func crashTables(i uint64) []*core.Table {
-	return []*core.Table{tbl("c", "x", i, 1+int(i%5)), tbl("c", "y", i, 1+int(i%3)), tbl("c", "z", i, 1+int(i%7))}
+	return []*core.Table{histTable("c", "x", i, 1+int(i%5)), histTable("c", "y", i, 1+int(i%3)), histTable("c", "z", i, 1+int(i%7))}
 }
 
 func crashPoint(i uint64) Point { return Point{File: "c.000001", Pos: 10 * i} }
@@ -701,7 +701,7 @@ func TestHelperProcess(t *testing.T) {
 	for i++; ; i++ {
 		es := []Entry{}
 		for _, tb := range crashTables(i) {
-			es = append(es, put(tb))
+			es = append(es, putEntry(tb))
 		}
 		if err := h.Record(crashPoint(i), es); err != nil {
 			fmt.Println("record:", err)
@@ -774,7 +774,7 @@ func TestCrashLeavesWholeCalls(t *testing.T) {
 				if err != nil {
 					t.Fatalf("round %d: AsOf(%v): %v", round, p, err)
 				}
-				if got, w := describe(ts), describe(crashTables(want)); got != w {
+				if got, w := describeTables(ts), describeTables(crashTables(want)); got != w {
 					t.Fatalf("round %d: AsOf(%v) =\n%s\nwant step %d:\n%s", round, p, got, want, w)
 				}
 			}
@@ -789,12 +789,12 @@ func TestCrashLeavesWholeCalls(t *testing.T) {
 // Record of every table per later version.
 func bigHistory(b *testing.B, ntables, nver int) *History {
 	b.Helper()
-	h := openT(b, b.TempDir())
+	h := openHistoryT(b, b.TempDir())
 	ts := make([]*core.Table, ntables)
 	for i := range ts {
-		ts[i] = tbl(fmt.Sprintf("db%02d", i%100), fmt.Sprintf("t%05d", i), 1, 8)
+		ts[i] = histTable(fmt.Sprintf("db%02d", i%100), fmt.Sprintf("t%05d", i), 1, 8)
 	}
-	if err := h.Baseline(pt("b.000001", 4), ts); err != nil {
+	if err := h.Baseline(histPoint("b.000001", 4), ts); err != nil {
 		b.Fatal(err)
 	}
 	for v := 2; v <= nver; v++ {
@@ -803,9 +803,9 @@ func bigHistory(b *testing.B, ntables, nver int) *History {
 			nt := t.Clone()
 			nt.Version = uint64(v)
 			nt.Columns[0].Type.Length = v
-			es[i] = put(nt)
+			es[i] = putEntry(nt)
 		}
-		mustRecord(b, h, pt("b.000001", uint64(v)*1000), es...)
+		mustRecordH(b, h, histPoint("b.000001", uint64(v)*1000), es...)
 	}
 	return h
 }
@@ -816,7 +816,7 @@ func BenchmarkAsOf(b *testing.B) {
 	h := bigHistory(b, 10000, 10)
 	b.ReportAllocs()
 	for b.Loop() {
-		ts, err := h.AsOf(pt("b.000002", 4))
+		ts, err := h.AsOf(histPoint("b.000002", 4))
 		if err != nil || len(ts) != 10000 || ts[0].Version != 10 {
 			b.Fatalf("AsOf: %d tables, %v", len(ts), err)
 		}
@@ -829,7 +829,7 @@ func BenchmarkAsOfMiddle(b *testing.B) {
 	h := bigHistory(b, 10000, 10)
 	b.ReportAllocs()
 	for b.Loop() {
-		ts, err := h.AsOf(pt("b.000001", 5500))
+		ts, err := h.AsOf(histPoint("b.000001", 5500))
 		if err != nil || len(ts) != 10000 || ts[0].Version != 5 {
 			b.Fatalf("AsOf: %d tables, %v", len(ts), err)
 		}
@@ -842,7 +842,7 @@ func BenchmarkTableAsOf(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i = (i + 7919) % 10000
-		t, err := h.TableAsOf(pt("b.000001", 5500), fmt.Sprintf("db%02d", i%100), fmt.Sprintf("t%05d", i))
+		t, err := h.TableAsOf(histPoint("b.000001", 5500), fmt.Sprintf("db%02d", i%100), fmt.Sprintf("t%05d", i))
 		if err != nil || t == nil || t.Version != 5 {
 			b.Fatalf("TableAsOf: %v, %v", t, err)
 		}
@@ -851,15 +851,15 @@ func BenchmarkTableAsOf(b *testing.B) {
 
 // BenchmarkRecord is one DDL: one entry per durable (fsync'd) Record.
 func BenchmarkRecord(b *testing.B) {
-	h := openT(b, b.TempDir())
-	if err := h.Baseline(pt("b.000001", 4), []*core.Table{tbl("d", "t", 1, 8)}); err != nil {
+	h := openHistoryT(b, b.TempDir())
+	if err := h.Baseline(histPoint("b.000001", 4), []*core.Table{histTable("d", "t", 1, 8)}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	v := uint64(1)
 	for b.Loop() {
 		v++
-		mustRecord(b, h, pt("b.000001", v*100), put(tbl("d", "t", v, 8)))
+		mustRecordH(b, h, histPoint("b.000001", v*100), putEntry(histTable("d", "t", v, 8)))
 	}
 }
 
@@ -871,7 +871,7 @@ func BenchmarkPrune(b *testing.B) {
 		b.StopTimer()
 		h := bigHistory(b, 10000, 10)
 		b.StartTimer()
-		n, err := h.Prune(pt("b.000002", 4))
+		n, err := h.Prune(histPoint("b.000002", 4))
 		if err != nil || n != 90000 {
 			b.Fatalf("Prune = %d, %v", n, err)
 		}
@@ -885,16 +885,16 @@ func BenchmarkPrune(b *testing.B) {
 // parallel, and readers running while a writer records: every answer must
 // be a whole state (all tables at one version).
 func TestManyTablesConcurrently(t *testing.T) {
-	h := openT(t, t.TempDir())
+	h := openHistoryT(t, t.TempDir())
 	const n = 1500
 	mk := func(v uint64) []*core.Table {
 		ts := make([]*core.Table, n)
 		for i := range ts {
-			ts[i] = tbl(fmt.Sprintf("db%d", i%7), fmt.Sprintf("t%04d", i), v, 1+int(v%4))
+			ts[i] = histTable(fmt.Sprintf("db%d", i%7), fmt.Sprintf("t%04d", i), v, 1+int(v%4))
 		}
 		return ts
 	}
-	if err := h.Baseline(pt("b.000001", 4), mk(1)); err != nil {
+	if err := h.Baseline(histPoint("b.000001", 4), mk(1)); err != nil {
 		t.Fatal(err)
 	}
 	const versions = 6
@@ -903,9 +903,9 @@ func TestManyTablesConcurrently(t *testing.T) {
 		for v := uint64(2); v <= versions; v++ {
 			var es []Entry
 			for _, tb := range mk(v) {
-				es = append(es, put(tb))
+				es = append(es, putEntry(tb))
 			}
-			if err := h.Record(pt("b.000001", v*10), es); err != nil {
+			if err := h.Record(histPoint("b.000001", v*10), es); err != nil {
 				done <- err
 				return
 			}
@@ -921,14 +921,14 @@ func TestManyTablesConcurrently(t *testing.T) {
 			t.Fatalf("AsOf(%v): %d tables", p, len(ts))
 		}
 		v := ts[0].Version
-		if got, want := describe(ts), describe(sortedTables(mk(v))); got != want {
+		if got, want := describeTables(ts), describeTables(sortedTables(mk(v))); got != want {
 			t.Fatalf("AsOf(%v) is not the whole of version %d", p, v)
 		}
 		return v
 	}
 	for {
-		v := check(pt("b.000002", 4))
-		check(pt("b.000001", 25)) // at most version 2, whatever has been written
+		v := check(histPoint("b.000002", 4))
+		check(histPoint("b.000001", 25)) // at most version 2, whatever has been written
 		if v == versions {
 			break
 		}
@@ -941,7 +941,7 @@ func TestManyTablesConcurrently(t *testing.T) {
 		default:
 		}
 	}
-	if v := check(pt("b.000001", 35)); v != 3 {
+	if v := check(histPoint("b.000001", 35)); v != 3 {
 		t.Fatalf("AsOf(b.000001:35) = version %d, want 3", v)
 	}
 }
@@ -959,20 +959,20 @@ func sortedTables(ts []*core.Table) []*core.Table {
 // TestDamagedRecord: a definition that no longer decodes is an error
 // naming the record, not a table silently missing.
 func TestDamagedRecord(t *testing.T) {
-	h := openT(t, t.TempDir())
-	if err := h.Baseline(pt("b.000001", 4), []*core.Table{tbl("d", "a", 1, 1)}); err != nil {
+	h := openHistoryT(t, t.TempDir())
+	if err := h.Baseline(histPoint("b.000001", 4), []*core.Table{histTable("d", "a", 1, 1)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.db.Update(func(tx *bolt.Tx) error {
 		// Sequence 2 is d.a in the baseline (1 is the marker).
-		return tx.Bucket(bucketLog).Put(seqKey(2), encodeRecord(nil, kindTable, pt("b.000001", 4), "d", "a", "", []byte("{not json")))
+		return tx.Bucket(bucketLog).Put(seqKey(2), encodeRecord(nil, recTable, histPoint("b.000001", 4), "d", "a", "", []byte("{not json")))
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.AsOf(pt("b.000001", 4)); err == nil || !strings.Contains(err.Error(), "d.a") {
+	if _, err := h.AsOf(histPoint("b.000001", 4)); err == nil || !strings.Contains(err.Error(), "d.a") {
 		t.Errorf("AsOf over a damaged record: %v", err)
 	}
-	if _, err := h.TableAsOf(pt("b.000001", 4), "d", "a"); err == nil || !strings.Contains(err.Error(), "d.a") {
+	if _, err := h.TableAsOf(histPoint("b.000001", 4), "d", "a"); err == nil || !strings.Contains(err.Error(), "d.a") {
 		t.Errorf("TableAsOf over a damaged record: %v", err)
 	}
 }

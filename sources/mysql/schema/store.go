@@ -37,15 +37,15 @@ var (
 
 // Record kinds, the first byte of a log value.
 const (
-	kindTable    byte = 1 // a table version (Record or baseline member)
-	kindDrop     byte = 2 // the table no longer exists
-	kindBaseline byte = 3 // the start of a complete set of tables
+	recTable    byte = 1 // a table version (Record or baseline member)
+	recDrop     byte = 2 // the table no longer exists
+	recBaseline byte = 3 // the start of a complete set of tables
 )
 
 // record is one decoded log value. The byte slices point into the bbolt
 // page (valid only inside the transaction that read them) so that a scan
 // over many records does not copy table definitions it will not use.
-type record struct {
+type logRecord struct {
 	kind      byte
 	file      []byte
 	pos       uint64
@@ -53,10 +53,10 @@ type record struct {
 	schema    []byte
 	name      []byte
 	statement []byte
-	table     []byte // JSON of core.Table; nil unless kindTable
+	table     []byte // JSON of core.Table; nil unless recTable
 }
 
-func (r *record) point() Point {
+func (r *logRecord) point() Point {
 	return Point{File: string(r.file), Pos: r.pos, GTID: string(r.gtid)}
 }
 
@@ -82,12 +82,12 @@ func appendString(dst []byte, s string) []byte {
 var errBadRecord = errors.New("malformed record")
 
 // decodeRecord decodes a log value without copying.
-func decodeRecord(b []byte, r *record) error {
+func decodeRecord(b []byte, r *logRecord) error {
 	if len(b) == 0 {
 		return errBadRecord
 	}
 	r.kind = b[0]
-	if r.kind < kindTable || r.kind > kindBaseline {
+	if r.kind < recTable || r.kind > recBaseline {
 		return fmt.Errorf("%w: unknown kind %d", errBadRecord, r.kind)
 	}
 	b = b[1:]
@@ -113,7 +113,7 @@ func decodeRecord(b []byte, r *record) error {
 		return errBadRecord
 	}
 	r.table = nil
-	if r.kind == kindTable {
+	if r.kind == recTable {
 		if len(b) == 0 {
 			return fmt.Errorf("%w: table record without a definition", errBadRecord)
 		}
@@ -134,16 +134,16 @@ func seqKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
 }
 
-// tableKeyPrefix is the index key of one table without its sequence
+// indexKeyPrefix is the index key of one table without its sequence
 // number. Lengths prefix both names so that no (schema, name) pair is a
 // prefix of another's key.
-func tableKeyPrefix(dst []byte, schema, name string) []byte {
+func indexKeyPrefix(dst []byte, schema, name string) []byte {
 	dst = appendString(dst, schema)
 	return appendString(dst, name)
 }
 
-func tableKey(schema, name string, seq uint64) []byte {
-	k := tableKeyPrefix(make([]byte, 0, len(schema)+len(name)+12), schema, name)
+func indexKey(schema, name string, seq uint64) []byte {
+	k := indexKeyPrefix(make([]byte, 0, len(schema)+len(name)+12), schema, name)
 	return binary.BigEndian.AppendUint64(k, seq)
 }
 

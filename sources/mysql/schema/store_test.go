@@ -38,12 +38,12 @@ func TestPointCompare(t *testing.T) {
 
 func TestRecordEncoding(t *testing.T) {
 	at := Point{File: "mariadb-bin.000042", Pos: 1 << 40, GTID: "0-1-99"}
-	b := encodeRecord(nil, kindTable, at, "db", "t", "ALTER TABLE t ADD c INT", []byte(`{"schema":"db"}`))
-	var r record
+	b := encodeRecord(nil, recTable, at, "db", "t", "ALTER TABLE t ADD c INT", []byte(`{"schema":"db"}`))
+	var r logRecord
 	if err := decodeRecord(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.kind != kindTable || r.point() != at || string(r.schema) != "db" || string(r.name) != "t" ||
+	if r.kind != recTable || r.point() != at || string(r.schema) != "db" || string(r.name) != "t" ||
 		string(r.statement) != "ALTER TABLE t ADD c INT" || !bytes.Equal(r.table, []byte(`{"schema":"db"}`)) {
 		t.Fatalf("decoded %+v", r)
 	}
