@@ -525,6 +525,12 @@ func defaultText(e ast.ExprNode, t core.ColumnType) string {
 // integers plainly, DECIMAL with its scale.
 func canonicalNumber(s string, t core.ColumnType) string {
 	s = strings.TrimSpace(s)
+	switch strings.ToLower(s) {
+	case "true":
+		s = "1"
+	case "false":
+		s = "0"
+	}
 	if isIntType(t.Name) {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return strconv.FormatInt(n, 10)
