@@ -577,23 +577,10 @@ func (h *History) Prune(keep Point) (int, error) {
 		for i, w := range state {
 			names[i] = [2]string{string(w.rec.schema), string(w.rec.name)}
 		}
-		tables, baselines := tx.Bucket(bucketTables), tx.Bucket(bucketBaselines)
-		for _, k := range keys {
-			var r logRecord
-			if err := decodeRecord(log.Get(k), &r); err != nil {
-				return fmt.Errorf("log record %d: %w", seqOf(k), err)
-			}
-			if r.kind == recBaseline {
-				if err := baselines.Delete(k); err != nil {
-					return err
-				}
-			} else if err := tables.Delete(indexKey(string(r.schema), string(r.name), seqOf(k))); err != nil {
-				return err
-			}
-			if err := log.Delete(k); err != nil {
-				return err
-			}
+		if err := deleteRecords(tx, keys); err != nil {
+			return err
 		}
+		tables, baselines := tx.Bucket(bucketTables), tx.Bucket(bucketBaselines)
 		marker := last - uint64(len(state))
 		if err := log.Put(seqKey(marker), encodeRecord(nil, recBaseline, lastPoint, "", "", "", nil)); err != nil {
 			return err
@@ -617,6 +604,64 @@ func (h *History) Prune(keep Point) (int, error) {
 		return 0, fmt.Errorf("schema history: prune at %v: %w", keep, err)
 	}
 	return removed, nil
+}
+
+// TruncateAfter removes every record and baseline strictly after point p,
+// and returns how many log records that removed.
+//
+// A pipeline calls it when it restarts from a checkpoint at p: the history
+// may hold DDL recorded after p (written before the checkpoint was saved),
+// and the pipeline is about to read those events again and record them
+// again, which Record would refuse as going backwards. What is removed is
+// exactly what the replay re-derives from the binlog.
+func (h *History) TruncateAfter(p Point) (int, error) {
+	removed := 0
+	err := h.db.Update(func(tx *bolt.Tx) error {
+		log := tx.Bucket(bucketLog)
+		var keys [][]byte
+		c := log.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var r logRecord
+			if err := decodeRecord(v, &r); err != nil {
+				return fmt.Errorf("log record %d: %w", seqOf(k), err)
+			}
+			if r.point().Compare(p) <= 0 {
+				break
+			}
+			keys = append(keys, bytes.Clone(k))
+		}
+		if err := deleteRecords(tx, keys); err != nil {
+			return err
+		}
+		removed = len(keys)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("schema history: truncate after %v: %w", p, err)
+	}
+	return removed, nil
+}
+
+// deleteRecords deletes log records and their index and baseline entries.
+func deleteRecords(tx *bolt.Tx, keys [][]byte) error {
+	log, tables, baselines := tx.Bucket(bucketLog), tx.Bucket(bucketTables), tx.Bucket(bucketBaselines)
+	for _, k := range keys {
+		var r logRecord
+		if err := decodeRecord(log.Get(k), &r); err != nil {
+			return fmt.Errorf("log record %d: %w", seqOf(k), err)
+		}
+		if r.kind == recBaseline {
+			if err := baselines.Delete(k); err != nil {
+				return err
+			}
+		} else if err := tables.Delete(indexKey(string(r.schema), string(r.name), seqOf(k))); err != nil {
+			return err
+		}
+		if err := log.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SaveCheckpoint stores the caller's checkpoint (the last position the

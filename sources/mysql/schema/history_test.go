@@ -621,6 +621,34 @@ func TestPruneProperty(t *testing.T) {
 			}
 			checkTableAsOf(t, h, p, got, ok)
 		}
+
+		// A restart from a checkpoint at cut: what is after it goes, what
+		// is at or before it stays.
+		afterPrune := map[Point]string{}
+		for _, p := range probes {
+			if got, ok := answer(p); ok {
+				afterPrune[p] = got
+			}
+		}
+		cut := probes[r.IntN(len(probes))]
+		if _, err := h.TruncateAfter(cut); err != nil {
+			t.Fatalf("round %d: TruncateAfter(%v): %v", round, cut, err)
+		}
+		if l, ok, err := h.Latest(); err != nil || (ok && l.Compare(cut) > 0) {
+			t.Fatalf("round %d: after TruncateAfter(%v): Latest = %v %v %v", round, cut, l, ok, err)
+		}
+		for _, p := range probes {
+			q := p
+			if q.Compare(cut) > 0 {
+				q = cut
+			}
+			got, ok := answer(p)
+			want, wok := afterPrune[q]
+			if got != want || ok != wok {
+				t.Fatalf("round %d: after Prune(%v), TruncateAfter(%v): AsOf(%v) = %v %q, want AsOf(%v) = %v %q",
+					round, keep, cut, p, ok, got, q, wok, want)
+			}
+		}
 		h.Close()
 	}
 }
@@ -695,7 +723,19 @@ func TestHelperProcess(t *testing.T) {
 			os.Exit(2)
 		}
 	} else {
+		// Restart as a pipeline does: from the checkpoint, dropping the
+		// history recorded after it (the replay records it again).
 		i = latest.Pos / 10
+		if cp, ok, err := h.LoadCheckpoint(); err != nil {
+			fmt.Println("checkpoint:", err)
+			os.Exit(2)
+		} else if ok {
+			i, _ = strconv.ParseUint(string(cp), 10, 64)
+			if _, err := h.TruncateAfter(crashPoint(i)); err != nil {
+				fmt.Println("truncate:", err)
+				os.Exit(2)
+			}
+		}
 	}
 	fmt.Println("ready")
 	for i++; ; i++ {
@@ -749,7 +789,7 @@ func TestCrashLeavesWholeCalls(t *testing.T) {
 			t.Fatalf("round %d: Latest = %v %v %v", round, latest, ok, err)
 		}
 		n := latest.Pos / 10
-		if latest != crashPoint(n) || n < prev {
+		if latest != crashPoint(n) || n+1 < prev { // a restart drops at most the step after the checkpoint
 			t.Fatalf("round %d: latest %v, previous round reached %d", round, latest, prev)
 		}
 		t.Logf("round %d: the child recorded up to step %d", round, n)
@@ -974,5 +1014,50 @@ func TestDamagedRecord(t *testing.T) {
 	}
 	if _, err := h.TableAsOf(histPoint("b.000001", 4), "d", "a"); err == nil || !strings.Contains(err.Error(), "d.a") {
 		t.Errorf("TableAsOf over a damaged record: %v", err)
+	}
+}
+
+func TestTruncateAfter(t *testing.T) {
+	h := openHistoryT(t, t.TempDir())
+	if n, err := h.TruncateAfter(histPoint("b.000001", 4)); n != 0 || err != nil {
+		t.Fatalf("TruncateAfter on an empty history = %d, %v", n, err)
+	}
+	if err := h.Baseline(histPoint("b.000001", 100), []*core.Table{histTable("d", "a", 1, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	mustRecordH(t, h, histPoint("b.000001", 200), putEntry(histTable("d", "a", 2, 2)))
+	mustRecordH(t, h, histPoint("b.000001", 300), putEntry(histTable("d", "a", 3, 3)), putEntry(histTable("d", "b", 1, 1)))
+	if err := h.Baseline(histPoint("b.000002", 4), []*core.Table{histTable("d", "c", 1, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	// A restart from a checkpoint at b.000001:250: the records at 300 and
+	// the later baseline go, the rest stays.
+	n, err := h.TruncateAfter(histPoint("b.000001", 250))
+	if err != nil || n != 4 {
+		t.Fatalf("TruncateAfter = %d, %v; want 4 (two entries, a marker and a table)", n, err)
+	}
+	if l, _, _ := h.Latest(); l != histPoint("b.000001", 200) {
+		t.Errorf("Latest after truncate = %v", l)
+	}
+	if ts, err := h.AsOf(histPoint("b.000003", 4)); err != nil || tableVersions(ts) != "d.a@2" {
+		t.Errorf("AsOf after truncate = %s, %v", tableVersions(ts), err)
+	}
+	if tb, err := h.TableAsOf(histPoint("b.000003", 4), "d", "b"); err != nil || tb != nil {
+		t.Errorf("TableAsOf(d.b) after truncate = %v, %v", tb, err)
+	}
+	// The replay records again, at points before the old latest.
+	mustRecordH(t, h, histPoint("b.000001", 300), putEntry(histTable("d", "a", 3, 5)))
+	if tb, err := h.TableAsOf(histPoint("b.000001", 300), "d", "a"); err != nil || tb == nil || tb.Fingerprint() != histTable("d", "a", 3, 5).Fingerprint() {
+		t.Errorf("TableAsOf after re-record = %v, %v", tb, err)
+	}
+	// Truncating before the first baseline empties the history.
+	if n, err := h.TruncateAfter(histPoint("b.000001", 99)); n != 4 || err != nil {
+		t.Fatalf("TruncateAfter before everything = %d, %v", n, err)
+	}
+	if _, ok, _ := h.Latest(); ok {
+		t.Error("Latest after truncating everything: still something")
+	}
+	if _, err := h.AsOf(histPoint("b.000001", 300)); !errors.Is(err, ErrNoHistory) {
+		t.Errorf("AsOf on an emptied history: %v", err)
 	}
 }
