@@ -688,7 +688,34 @@ func checkTableAsOf(t *testing.T, h *History, p Point, want string, ok bool) {
 // SIGKILL at a random moment; the history it leaves must open and hold a
 // prefix of its calls, each whole.
 
-const crashEnv = "SYNCER_SCHEMA_HISTORY_CRASH_DIR"
+const (
+	crashEnv = "SYNCER_SCHEMA_HISTORY_CRASH_DIR"
+	openEnv  = "SYNCER_SCHEMA_HISTORY_OPEN_DIR"
+)
+
+// TestOpenFromAnotherProcess: the lock holds across processes, which is
+// the case it exists for (two pipelines configured on one state dir).
+func TestOpenFromAnotherProcess(t *testing.T) {
+	dir := t.TempDir()
+	h := openHistoryT(t, dir)
+	cmd := osexec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), openEnv+"="+dir)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	msg := string(out)
+	if !strings.Contains(msg, "in use by another process") || !strings.Contains(msg, dir) || !strings.HasPrefix(msg, "after 1") {
+		t.Fatalf("child opening a held history: %q; want a lock error naming %s after about 1s", msg, dir)
+	}
+	// Once the holder closes, another process can open it.
+	h.Close()
+	cmd = osexec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), openEnv+"="+dir)
+	if out, err := cmd.Output(); err != nil || !strings.HasPrefix(string(out), "opened") {
+		t.Fatalf("child opening a released history: %q %v", out, err)
+	}
+}
 
 // crashTables is what the child records at step i (i >= 1): three tables
 // all at version i, in one call, so a half-written call would show as
@@ -702,9 +729,20 @@ func crashPoint(i uint64) Point { return Point{File: "c.000001", Pos: 10 * i} }
 // TestHelperProcess is the child of TestCrashLeavesWholeCalls; run
 // directly it does nothing.
 func TestHelperProcess(t *testing.T) {
+	if dir := os.Getenv(openEnv); dir != "" {
+		start := time.Now()
+		h, err := OpenHistory(dir)
+		if err == nil {
+			h.Close()
+			fmt.Println("opened")
+			os.Exit(0)
+		}
+		fmt.Printf("after %v: %v\n", time.Since(start).Round(100*time.Millisecond), err)
+		os.Exit(0)
+	}
 	dir := os.Getenv(crashEnv)
 	if dir == "" {
-		t.Skip("the child process of TestCrashLeavesWholeCalls")
+		t.Skip("the child process of TestCrashLeavesWholeCalls and TestOpenFromAnotherProcess")
 	}
 	h, err := OpenHistory(dir)
 	if err != nil {
