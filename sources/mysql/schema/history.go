@@ -36,13 +36,37 @@ var ErrNoHistory = errors.New("schema history: no schema known at this point")
 // the binlog point where it takes effect, in a crash-safe bbolt file
 // (dir/schema-history.db). Every write is one fsync'd transaction, so after
 // a crash the history holds a prefix of the calls that returned, never part
-// of a call. A History is safe for concurrent use; only one History (in one
-// process) can hold a directory at a time.
+// of a call. A History is safe for concurrent use; only one History, in
+// any process, can hold a directory at a time (a bbolt file lock).
 //
 // The history starts with a Baseline (the complete set of tables at a
 // point); Records then add table versions and drops at later points. AsOf
 // answers what was in force at any point from the earliest baseline on.
 // Prune folds the past that no checkpoint needs any more into a baseline.
+//
+// A pipeline uses it so:
+//
+//	h, err := schema.OpenHistory(stateDir)
+//	cp, ok, err := h.LoadCheckpoint()
+//	if !ok {
+//		// First start: drop what a start that never reached a
+//		// checkpoint left (Point{} is before every point), capture
+//		// every table, then stream from there.
+//		_, err = h.TruncateAfter(schema.Point{})
+//		err = h.Baseline(start, tables)
+//	} else {
+//		// Restart: forget DDL recorded after the checkpoint (it will be
+//		// read and recorded again), then decode with the schemas then.
+//		_, err = h.TruncateAfter(cpPoint)
+//		tables, err = h.AsOf(cpPoint) // ErrNoHistory: refuse, re-snapshot
+//	}
+//	// For each DDL event ending at p: h.Record(p, entries).
+//	// After each durable checkpoint at p: h.SaveCheckpoint(...), and now
+//	// and then h.Prune(p).
+//
+// Names are matched exactly (byte for byte): with lower_case_table_names
+// set, the caller records and asks with the names already normalized.
+// Table versions (core.Table.Version) are stored as given.
 type History struct {
 	db  *bolt.DB
 	dir string
@@ -130,8 +154,10 @@ func (h *History) Dir() string { return h.dir }
 // at that position), atomically: after a crash either all of them are
 // stored or none. at must not be before the latest point already stored;
 // several calls at the same point (a multi-statement DDL) apply in call
-// order, as do entries of one call. The history must have a baseline
-// first: without one, no point has a known schema.
+// order, as do entries of one call (so an entry for a table later in the
+// same call wins). The history must have a baseline first: without one no
+// point has a known schema, and Record returns an error wrapping
+// ErrNoHistory. A call without entries stores nothing.
 func (h *History) Record(at Point, entries []Entry) error {
 	vals := make([][]byte, len(entries))
 	for i, e := range entries {

@@ -1098,4 +1098,14 @@ func TestTruncateAfter(t *testing.T) {
 	if _, err := h.AsOf(histPoint("b.000001", 300)); !errors.Is(err, ErrNoHistory) {
 		t.Errorf("AsOf on an emptied history: %v", err)
 	}
+	// Point{} is before every point: it clears a history whatever it holds.
+	if err := h.Baseline(histPoint("a.000001", 4), []*core.Table{histTable("d", "a", 1, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := h.TruncateAfter(Point{}); n != 2 || err != nil {
+		t.Fatalf("TruncateAfter(Point{}) = %d, %v", n, err)
+	}
+	if err := h.Baseline(histPoint("a.000000", 4), nil); err != nil {
+		t.Fatalf("a new start at an earlier point after clearing: %v", err)
+	}
 }
