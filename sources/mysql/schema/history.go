@@ -90,6 +90,8 @@ func OpenHistory(dir string) (*History, error) {
 		return nil, fmt.Errorf("schema history: create state directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, HistoryFile)
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, os.ErrNotExist)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
 	switch {
 	case errors.Is(err, bolt.ErrTimeout):
@@ -104,7 +106,27 @@ func OpenHistory(dir string) (*History, error) {
 		db.Close()
 		return nil, fmt.Errorf("schema history: %s: %w", path, err)
 	}
+	if created {
+		// bbolt syncs the file, not the directory entry naming it: without
+		// this a power loss could lose the whole new file.
+		if err := syncDir(dir); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("schema history: %w", err)
+		}
+	}
 	return &History{db: db, dir: dir}, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync state directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync state directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // initStore creates the buckets of a new file and checks those of an
