@@ -156,14 +156,18 @@ func (ap *applying) alterSpec(t *core.Table, sp *ast.AlterTableSpec) error {
 			}
 		}
 		for _, k := range sp.NewConstraints {
-			addConstraint(t, k)
+			if err := addConstraint(t, k); err != nil {
+				return fmt.Errorf("%w in %q", err, ap.stmt)
+			}
 		}
 	case ast.AlterTableAddConstraint:
 		if sp.Constraint != nil {
 			if sp.Constraint.IfNotExists && sp.Constraint.Name != "" && uniqueIndex(t, sp.Constraint.Name) >= 0 {
 				return nil
 			}
-			addConstraint(t, sp.Constraint)
+			if err := addConstraint(t, sp.Constraint); err != nil {
+				return fmt.Errorf("%w in %q", err, ap.stmt)
+			}
 		}
 	case ast.AlterTableDropColumn:
 		n := sp.OldColumnName.Name.O
@@ -233,7 +237,12 @@ func (ap *applying) alterSpec(t *core.Table, sp *ast.AlterTableSpec) error {
 		}
 		c := &t.Columns[i]
 		if len(def.Options) == 0 {
-			c.Default = "" // DROP DEFAULT
+			// DROP DEFAULT: a nullable column still defaults to NULL (the
+			// server shows DEFAULT NULL), a NOT NULL one has no default.
+			c.Default = ""
+			if c.Nullable && c.Generated == "" && !c.AutoIncrement {
+				c.Default = "NULL"
+			}
 		}
 		for _, o := range def.Options {
 			if o.Expr != nil { // SET DEFAULT: the parser leaves Tp unset
@@ -389,6 +398,9 @@ func (ap *applying) createIndex(s *ast.CreateIndexStmt) error {
 	cols, ok := keyColumns(s.IndexPartSpecifications)
 	if !ok {
 		return nil
+	}
+	if err := checkKeyColumns(old, cols); err != nil {
+		return fmt.Errorf("%w in %q", err, ap.stmt)
 	}
 	t := old.Clone()
 	addUnique(t, s.IndexName, cols)

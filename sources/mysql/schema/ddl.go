@@ -295,7 +295,9 @@ func (ap *applying) build(db, name string, s *ast.CreateTableStmt) (*core.Table,
 		addUnique(t, "", []core.KeyColumn{{Name: n}})
 	}
 	for _, k := range s.Constraints {
-		addConstraint(t, k)
+		if err := addConstraint(t, k); err != nil {
+			return nil, fmt.Errorf("%w in %q", err, ap.stmt)
+		}
 	}
 	finish(t)
 	return t, nil
@@ -408,11 +410,18 @@ func keyColumns(parts []*ast.IndexPartSpecification) ([]core.KeyColumn, bool) {
 }
 
 // addConstraint applies a table constraint; only PRIMARY KEY and UNIQUE
-// are part of the model.
-func addConstraint(t *core.Table, k *ast.Constraint) {
+// are part of the model. A key on a column the table lacks is an error (the
+// server refuses it, so the model must not hold it).
+func addConstraint(t *core.Table, k *ast.Constraint) error {
 	cols, ok := keyColumns(k.Keys)
 	if !ok {
-		return
+		return nil
+	}
+	switch k.Tp {
+	case ast.ConstraintPrimaryKey, ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
+		if err := checkKeyColumns(t, cols); err != nil {
+			return err
+		}
 	}
 	switch k.Tp {
 	case ast.ConstraintPrimaryKey:
@@ -420,6 +429,16 @@ func addConstraint(t *core.Table, k *ast.Constraint) {
 	case ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
 		addUnique(t, k.Name, cols)
 	}
+	return nil
+}
+
+func checkKeyColumns(t *core.Table, cols []core.KeyColumn) error {
+	for _, kc := range cols {
+		if t.ColumnIndex(kc.Name) < 0 {
+			return fmt.Errorf("schema: %s: key on unknown column %q", t.QualifiedName(), kc.Name)
+		}
+	}
+	return nil
 }
 
 // addUnique adds a unique key, naming an unnamed one as MySQL does: after
