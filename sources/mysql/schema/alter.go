@@ -246,7 +246,7 @@ func (ap *applying) alterSpec(t *core.Table, sp *ast.AlterTableSpec) error {
 		}
 		for _, o := range def.Options {
 			if o.Expr != nil { // SET DEFAULT: the parser leaves Tp unset
-				c.Default = defaultText(o.Expr, c.Type)
+				c.Default = ap.defaultText(o.Expr, c.Type)
 			}
 		}
 	case ast.AlterTableRenameIndex:

@@ -71,11 +71,14 @@ type Change struct {
 // not safe for concurrent use.
 type Applier struct {
 	p *parser.Parser
+	// exprP parses DEFAULT (expression) texts while the AST of the
+	// statement from p is still in use.
+	exprP *parser.Parser
 }
 
 // NewApplier returns an Applier.
 func NewApplier() *Applier {
-	return &Applier{p: parser.New()}
+	return &Applier{p: parser.New(), exprP: parser.New()}
 }
 
 // Apply parses query (one or more statements, as a QUERY event carries)
@@ -99,7 +102,7 @@ func (a *Applier) Apply(c *Catalog, defaultDB, query string) ([]Change, error) {
 				defaultDB = u.DBName
 				continue
 			}
-			ap := applying{c: c, defaultDB: defaultDB, stmt: rs.sql, orReplace: rs.orReplace}
+			ap := applying{a: a, c: c, defaultDB: defaultDB, stmt: rs.sql, orReplace: rs.orReplace}
 			if err := ap.apply(st); err != nil {
 				errs = append(errs, err)
 			}
@@ -127,7 +130,7 @@ func (a *Applier) TableFromCreate(c *Catalog, schema, createSQL string) (*core.T
 	if !ok || len(stmts) != 1 {
 		return nil, fmt.Errorf("schema: not a CREATE TABLE statement: %q", createSQL)
 	}
-	ap := applying{c: c, defaultDB: schema}
+	ap := applying{a: a, c: c, defaultDB: schema}
 	db, name, err := ap.names(ct.Table)
 	if err != nil {
 		return nil, err
@@ -145,6 +148,7 @@ func (a *Applier) TableFromCreate(c *Catalog, schema, createSQL string) (*core.T
 
 // applying is the state of one statement being applied.
 type applying struct {
+	a         *Applier
 	c         *Catalog
 	defaultDB string
 	stmt      string
@@ -352,7 +356,7 @@ func (ap *applying) column(t *core.Table, def *ast.ColumnDef) (col core.Column, 
 		col.Nullable = false
 	}
 	if hasDefault {
-		col.Default = defaultText(defExpr, col.Type)
+		col.Default = ap.defaultText(defExpr, col.Type)
 	}
 	if col.Default == "" && col.Nullable && col.Generated == "" && !col.AutoIncrement {
 		// A nullable column without DEFAULT defaults to NULL; SHOW CREATE
@@ -482,6 +486,7 @@ func dropKey(t *core.Table, name string) bool {
 // expression written differently (case, spacing, charset introducers)
 // yields the same text.
 func restore(n ast.Node) string {
+	n.Accept(synonymFuncs{})
 	var sb strings.Builder
 	flags := format.RestoreStringSingleQuotes | format.RestoreKeyWordLowercase |
 		format.RestoreNameBackQuotes | format.RestoreStringWithoutCharset
@@ -490,6 +495,22 @@ func restore(n ast.Node) string {
 	}
 	return sb.String()
 }
+
+// synonymFuncs renames the synonyms of CURRENT_TIMESTAMP, which servers
+// print as current_timestamp().
+type synonymFuncs struct{}
+
+func (synonymFuncs) Enter(n ast.Node) (ast.Node, bool) {
+	if f, ok := n.(*ast.FuncCallExpr); ok {
+		switch f.FnName.L {
+		case "now", "localtime", "localtimestamp":
+			f.FnName = ast.NewCIStr("current_timestamp")
+		}
+	}
+	return n, false
+}
+
+func (synonymFuncs) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 func exprString(e ast.ExprNode) string {
 	if v, ok := e.(ast.ValueExpr); ok {
@@ -505,7 +526,7 @@ func quote(s string) string {
 // defaultText renders a DEFAULT value as SQL text in one canonical form:
 // NULL, a number for numeric columns, a quoted string otherwise, and
 // current_timestamp()/current_timestamp(n) for the current-time functions.
-func defaultText(e ast.ExprNode, t core.ColumnType) string {
+func (ap *applying) defaultText(e ast.ExprNode, t core.ColumnType) string {
 	numeric := isIntType(t.Name) || t.Name == "decimal" || t.Name == "float" || t.Name == "double"
 	switch v := e.(type) {
 	case ast.ValueExpr:
@@ -526,6 +547,16 @@ func defaultText(e ast.ExprNode, t core.ColumnType) string {
 		return quote(s)
 	case *ast.FuncCallExpr:
 		switch v.FnName.L {
+		case defaultExprFunc:
+			// DEFAULT (expression), which rewrite() passed as text: parse
+			// the expression on its own and render it canonically.
+			if len(v.Args) == 1 {
+				if text, ok := v.Args[0].(ast.ValueExpr); ok {
+					if x := ap.parseExpr(text.GetString()); x != nil {
+						return ap.defaultText(x, t)
+					}
+				}
+			}
 		case "current_timestamp", "now", "localtime", "localtimestamp":
 			if len(v.Args) == 1 {
 				return "current_timestamp(" + restore(v.Args[0]) + ")"
@@ -538,6 +569,19 @@ func defaultText(e ast.ExprNode, t core.ColumnType) string {
 		}
 	}
 	return restore(e)
+}
+
+// parseExpr parses one expression, nil if it cannot.
+func (ap *applying) parseExpr(text string) ast.ExprNode {
+	stmts, _, err := ap.a.exprP.ParseSQL("SELECT " + text)
+	if err != nil || len(stmts) != 1 {
+		return nil
+	}
+	sel, ok := stmts[0].(*ast.SelectStmt)
+	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 || sel.Fields.Fields[0].Expr == nil {
+		return nil
+	}
+	return sel.Fields.Fields[0].Expr
 }
 
 // canonicalNumber writes a numeric default as the server shows it:

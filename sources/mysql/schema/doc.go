@@ -115,12 +115,15 @@
 // the INVISIBLE column attribute become tagged column options;
 // PERSISTENT (MariaDB) becomes STORED; MariaDB's executable comments
 // /*M!nnnnnn ... */ are executed like /*!nnnnn ... */ (both regardless of
-// the version number); CREATE OR REPLACE TABLE becomes a replacing CREATE.
+// the version number); CREATE OR REPLACE TABLE becomes a replacing CREATE;
+// DEFAULT (expression), which TiDB accepts only for literals and function
+// calls, is passed as text and parsed as an expression on its own (so
+// DEFAULT (a+1) and MariaDB's DEFAULT (`a` + 1) give the same model).
 // The same pass splits a query at top-level semicolons, so each statement
 // is parsed and reported on its own; Change.Statement is the statement
 // after this rewriting.
 //
-// Not supported by the parser, hence ErrUnparsable: DEFAULT (expression)
-// in parentheses other than the forms TiDB accepts, CHAR ... BYTE, and
-// any syntax TiDB does not know.
+// Not supported, hence ErrUnparsable: CHAR ... BYTE, collations outside
+// the registered MySQL/MariaDB set (parsercharsets.go), and any other
+// syntax TiDB does not know.
 package schema

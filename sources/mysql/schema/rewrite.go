@@ -29,6 +29,9 @@ const (
 	attrPrefix     = "syncer:"
 	attrInvisible  = attrPrefix + "invisible"
 	attrSRIDPrefix = attrPrefix + "srid="
+	// defaultExprFunc carries the text of DEFAULT (expression), which the
+	// parser only accepts for literals and function calls.
+	defaultExprFunc = "syncer_default_expr"
 )
 
 // extraTypes are the type names the parser does not know, indexed by their
@@ -320,6 +323,19 @@ func rewrite(query string) []rewrittenStmt {
 				b.WriteString(w)
 			case kind == tokWord && lw == "invisible" && !indexCtx[len(indexCtx)-1]:
 				b.WriteString("SECONDARY_ENGINE_ATTRIBUTE '" + attrInvisible + "'")
+			case kind == tokWord && lw == "default" && word(1) != "set" && nextIsParen(query, j):
+				open := skipSpace(query, j)
+				end := closingParen(query, open)
+				if end < 0 {
+					b.WriteString(w)
+					break
+				}
+				inner := query[open+1 : end]
+				b.WriteString("DEFAULT " + defaultExprFunc + "('" +
+					strings.ReplaceAll(strings.ReplaceAll(inner, `\`, `\\`), "'", "''") + "')")
+				toks = append(toks, t, token{tokString, open, end + 1})
+				i = end + 1
+				continue
 			case kind == tokWord && lw == "persistent":
 				b.WriteString("STORED")
 			default:
@@ -351,6 +367,42 @@ func rewrite(query string) []rewrittenStmt {
 	}
 	emit()
 	return out
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && isSpaceByte(s[i]) {
+		i++
+	}
+	return i
+}
+
+func nextIsParen(s string, i int) bool {
+	i = skipSpace(s, i)
+	return i < len(s) && s[i] == '('
+}
+
+// closingParen returns the index of the parenthesis closing the one at
+// open, skipping quoted text; -1 if there is none.
+func closingParen(s string, open int) int {
+	depth := 0
+	for i := open; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		case '\'', '"', '`':
+			for i++; i < len(s) && s[i] != c; i++ {
+				if s[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		}
+	}
+	return -1
 }
 
 func isSpaceByte(c byte) bool {
