@@ -68,8 +68,9 @@ var ErrNoHistory = errors.New("schema history: no schema known at this point")
 // set, the caller records and asks with the names already normalized.
 // Table versions (core.Table.Version) are stored as given.
 type History struct {
-	db  *bolt.DB
-	dir string
+	db   *bolt.DB
+	dir  string
+	path string
 }
 
 // Entry is one change recorded at a point: a new version of the table
@@ -92,8 +93,10 @@ func OpenHistory(dir string) (*History, error) {
 	path := filepath.Join(dir, HistoryFile)
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	db, err := openBolt(path)
 	switch {
+	case errors.Is(err, ErrCorrupt):
+		return nil, fmt.Errorf("schema history: %w", err)
 	case errors.Is(err, bolt.ErrTimeout):
 		return nil, fmt.Errorf("schema history: %s is in use by another process (file lock not acquired within %v); is another pipeline running on state directory %s? %w",
 			path, lockTimeout, dir, err)
@@ -102,9 +105,17 @@ func OpenHistory(dir string) (*History, error) {
 	case err != nil:
 		return nil, fmt.Errorf("schema history: open %s: %w", path, err)
 	}
-	if err := db.Update(initStore); err != nil {
+	h := &History{db: db, dir: dir, path: path}
+	if err := h.update(initStore); err != nil {
 		db.Close()
+		if errors.Is(err, ErrCorrupt) {
+			return nil, fmt.Errorf("schema history: %w", err) // names the file already
+		}
 		return nil, fmt.Errorf("schema history: %s: %w", path, err)
+	}
+	if err := h.check(); err != nil {
+		db.Close()
+		return nil, err
 	}
 	if created {
 		// bbolt syncs the file, not the directory entry naming it: without
@@ -114,7 +125,68 @@ func OpenHistory(dir string) (*History, error) {
 			return nil, fmt.Errorf("schema history: %w", err)
 		}
 	}
-	return &History{db: db, dir: dir}, nil
+	return h, nil
+}
+
+// openBolt opens the file under the lock. bbolt.Open panics on some
+// damaged files (a bad freelist page); that is reported as ErrCorrupt. The
+// lock and descriptor bbolt took before panicking cannot be released from
+// here: they go with the process, which is expected to stop on this error.
+func openBolt(path string) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("%w %s: %v", ErrCorrupt, path, r)
+		}
+	}()
+	return bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+}
+
+// check verifies the structure of the whole file once at open (every page
+// reachable once, keys in order), so that a damaged file is reported as
+// such up front rather than found in the middle of a replay.
+func (h *History) check() error {
+	var errs []error
+	err := h.view(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			if len(errs) < 5 {
+				errs = append(errs, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("schema history: check %s: %w", h.path, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("schema history: %s is corrupt (restore it, or remove it and start the pipeline from a new snapshot): %w",
+			h.path, errors.Join(errs...))
+	}
+	return nil
+}
+
+// ErrCorrupt is wrapped by the errors of operations that found the file
+// damaged.
+var ErrCorrupt = errors.New("corrupt schema history file")
+
+// view and update run bbolt transactions. bbolt panics on some damaged
+// pages (it asserts page ids, types and counts as it walks); the file
+// comes from disk, not from this process's own invariants, so that is a
+// corrupt file to report, not a reason to crash. bbolt rolls the
+// transaction back as the panic passes, so the History stays usable.
+func (h *History) view(fn func(*bolt.Tx) error) (err error) {
+	defer h.recoverCorrupt(&err)
+	return h.db.View(fn)
+}
+
+func (h *History) update(fn func(*bolt.Tx) error) (err error) {
+	defer h.recoverCorrupt(&err)
+	return h.db.Update(fn)
+}
+
+func (h *History) recoverCorrupt(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w %s: %v", ErrCorrupt, h.path, r)
+	}
 }
 
 func syncDir(dir string) error {
@@ -200,7 +272,7 @@ func (h *History) Record(at Point, entries []Entry) error {
 		}
 		vals[i] = encodeRecord(nil, recTable, at, e.Schema, e.Name, e.Statement, js)
 	}
-	err := h.db.Update(func(tx *bolt.Tx) error {
+	err := h.update(func(tx *bolt.Tx) error {
 		if err := checkAppend(tx, at); err != nil {
 			return err
 		}
@@ -242,7 +314,7 @@ func (h *History) Baseline(at Point, tables []*core.Table) error {
 		}
 		vals[i] = encodeRecord(nil, recTable, at, t.Schema, t.Name, "", js)
 	}
-	err := h.db.Update(func(tx *bolt.Tx) error {
+	err := h.update(func(tx *bolt.Tx) error {
 		if err := checkAppend(tx, at); err != nil {
 			return err
 		}
@@ -308,7 +380,7 @@ func checkAppend(tx *bolt.Tx, at Point) error {
 func (h *History) Latest() (Point, bool, error) {
 	var p Point
 	var ok bool
-	err := h.db.View(func(tx *bolt.Tx) error {
+	err := h.view(func(tx *bolt.Tx) error {
 		var err error
 		p, _, ok, err = latestPoint(tx)
 		return err
@@ -409,7 +481,7 @@ func lastAtOrBefore(tx *bolt.Tx, p Point, lo uint64) (uint64, error) {
 // when p is before the earliest baseline held.
 func (h *History) AsOf(p Point) ([]*core.Table, error) {
 	var out []*core.Table
-	err := h.db.View(func(tx *bolt.Tx) error {
+	err := h.view(func(tx *bolt.Tx) error {
 		base, err := findBaseline(tx, p)
 		if err != nil {
 			return err
@@ -520,7 +592,7 @@ func foldLog(tx *bolt.Tx, base, last uint64) ([]inForce, error) {
 // ErrNoHistory when p is before the earliest baseline.
 func (h *History) TableAsOf(p Point, schema, name string) (*core.Table, error) {
 	var out *core.Table
-	err := h.db.View(func(tx *bolt.Tx) error {
+	err := h.view(func(tx *bolt.Tx) error {
 		base, err := findBaseline(tx, p)
 		if err != nil {
 			return err
@@ -580,7 +652,7 @@ func (h *History) TableAsOf(p Point, schema, name string) (*core.Table, error) {
 // after every event.
 func (h *History) Prune(keep Point) (int, error) {
 	removed := 0
-	err := h.db.Update(func(tx *bolt.Tx) error {
+	err := h.update(func(tx *bolt.Tx) error {
 		base, err := findBaseline(tx, keep)
 		if errors.Is(err, ErrNoHistory) {
 			return nil // nothing at or before keep to fold
@@ -664,7 +736,7 @@ func (h *History) Prune(keep Point) (int, error) {
 // exactly what the replay re-derives from the binlog.
 func (h *History) TruncateAfter(p Point) (int, error) {
 	removed := 0
-	err := h.db.Update(func(tx *bolt.Tx) error {
+	err := h.update(func(tx *bolt.Tx) error {
 		log := tx.Bucket(bucketLog)
 		var keys [][]byte
 		c := log.Cursor()
@@ -716,7 +788,7 @@ func deleteRecords(tx *bolt.Tx, keys [][]byte) error {
 // pipeline reached, in whatever encoding it likes) in the same file as the
 // history, durably, replacing the previous one.
 func (h *History) SaveCheckpoint(data []byte) error {
-	err := h.db.Update(func(tx *bolt.Tx) error {
+	err := h.update(func(tx *bolt.Tx) error {
 		// A version byte in front keeps an empty checkpoint distinct
 		// from none and leaves room for a later encoding.
 		return tx.Bucket(bucketMeta).Put(keyCheckpoint, append([]byte{checkpointV1}, data...))
@@ -734,7 +806,7 @@ const checkpointV1 = 1
 func (h *History) LoadCheckpoint() ([]byte, bool, error) {
 	var out []byte
 	var ok bool
-	err := h.db.View(func(tx *bolt.Tx) error {
+	err := h.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMeta).Get(keyCheckpoint)
 		if v == nil {
 			return nil
