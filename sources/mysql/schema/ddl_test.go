@@ -220,7 +220,11 @@ func TestChangesAndVersions(t *testing.T) {
 	// Ignored statements.
 	ch = mustApply(t, a, c, "db", "BEGIN", "INSERT INTO t VALUES (1)", "SET @a = 1", "CREATE USER u",
 		"GRANT ALL ON *.* TO u", "CREATE VIEW vw AS SELECT 1", "CREATE TEMPORARY TABLE tmp (a INT)",
-		"DROP TEMPORARY TABLE tmp", "COMMIT", "CREATE TABLE IF NOT EXISTS t (z INT)")
+		"DROP TEMPORARY TABLE tmp", "COMMIT", "CREATE TABLE IF NOT EXISTS t (z INT)",
+		"CREATE DEFINER=`root`@`localhost` PROCEDURE p() BEGIN DROP TABLE t; CREATE TABLE t (a INT); END",
+		"CREATE DEFINER=`root`@`localhost` TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.id = 1; SET @x = 2; END",
+		"CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN TRUNCATE t; DELETE FROM t; END",
+		"DROP TRIGGER IF EXISTS tr", "ALTER EVENT e DISABLE", "XA START 'x'", "FLUSH TABLES", "ANALYZE TABLE t", "OPTIMIZE TABLE t")
 	if len(ch) != 0 {
 		t.Fatalf("ignored statements gave %+v", ch)
 	}
@@ -248,6 +252,12 @@ func TestErrors(t *testing.T) {
 	_, err := a.Apply(c, "db", "ALTER TABLE t ADD COLUMN ((( garbage")
 	if !errors.Is(err, ErrUnparsable) || !strings.Contains(err.Error(), "garbage") {
 		t.Fatalf("unparsable: %v", err)
+	}
+	if ch, err := a.Apply(c, "db", "FROBNICATE THE TABLES; create unknown thing"); err != nil || len(ch) != 0 {
+		t.Fatalf("unreadable non-DDL must be ignored: %v %v", ch, err)
+	}
+	if _, err := a.Apply(c, "db", "CREATE TABLE t9 (a CHAR(3) BYTE)"); !errors.Is(err, ErrUnparsable) {
+		t.Fatalf("unreadable CREATE TABLE: %v", err)
 	}
 	_, err = a.Apply(c, "db", "ALTER TABLE other ADD COLUMN b INT")
 	if !errors.Is(err, ErrUnknownTable) {

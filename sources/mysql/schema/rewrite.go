@@ -231,7 +231,7 @@ func rewrite(query string) []rewrittenStmt {
 			toks = append(toks, token{kind, i, j + 1})
 			b.WriteString(query[i : j+1])
 			i = j + 1
-		case c == ';':
+		case c == ';' && !isRoutine(query, toks):
 			i++
 			emit()
 		case isWordByte(c):
@@ -367,6 +367,81 @@ func rewrite(query string) []rewrittenStmt {
 	}
 	emit()
 	return out
+}
+
+// isRoutine reports whether the statement so far defines a stored
+// program (procedure, function, trigger, event): its body holds
+// semicolons that do not end the statement (a QUERY event carries one such
+// definition, the rest of the query is its body).
+func isRoutine(query string, toks []token) bool {
+	if len(toks) == 0 || !strings.EqualFold(query[toks[0].start:toks[0].end], "create") {
+		return false
+	}
+	for k := 1; k < len(toks) && k < 16; k++ {
+		if toks[k].kind != tokWord {
+			continue
+		}
+		switch strings.ToLower(query[toks[k].start:toks[k].end]) {
+		case "procedure", "function", "trigger", "event":
+			return true
+		case "table", "database", "schema", "index", "view":
+			return false
+		}
+	}
+	return false
+}
+
+// isTrackedDDL reports whether a statement is of a kind Apply tracks, from
+// its leading keywords; a statement the parser cannot read is an error
+// only then (other statements are ignored whether or not TiDB reads them).
+func isTrackedDDL(sql string) bool {
+	words := strings.Fields(strings.ToLower(sql))
+	if len(words) > 8 {
+		words = words[:8]
+	}
+	skip := func(i int, opt ...string) int {
+		for i < len(words) {
+			found := false
+			for _, o := range opt {
+				if words[i] == o {
+					found = true
+				}
+			}
+			if !found {
+				break
+			}
+			i++
+		}
+		return i
+	}
+	next := func(i int, want ...string) bool {
+		if i >= len(words) {
+			return false
+		}
+		w := strings.TrimRight(words[i], "(`")
+		for _, x := range want {
+			if w == x {
+				return true
+			}
+		}
+		return false
+	}
+	if len(words) == 0 {
+		return false
+	}
+	switch words[0] {
+	case "create":
+		return next(skip(1, "or", "replace", "temporary", "unique", "online", "offline"), "table", "database", "schema", "index")
+	case "alter":
+		return next(skip(1, "online", "offline", "ignore"), "table", "database", "schema")
+	case "drop":
+		return next(skip(1, "temporary"), "table", "tables", "database", "schema", "index")
+	case "rename":
+		return next(1, "table", "tables")
+	case "truncate":
+		return true
+	}
+	return false
 }
 
 func skipSpace(s string, i int) int {
