@@ -245,6 +245,12 @@ func (ap *applying) alterSpec(t *core.Table, sp *ast.AlterTableSpec) error {
 			}
 		}
 		for _, o := range def.Options {
+			if v, ok := o.Expr.(ast.ValueExpr); ok {
+				if s, ok := v.GetValue().(string); ok && (s == attrPrefix+"visible" || s == attrPrefix+"invisible") {
+					c.Invisible = s == attrPrefix+"invisible" // SET [IN]VISIBLE, see rewrite
+					continue
+				}
+			}
 			if o.Expr != nil { // SET DEFAULT: the parser leaves Tp unset
 				c.Default = ap.defaultText(o.Expr, c.Type)
 			}

@@ -586,7 +586,15 @@ func (ap *applying) parseExpr(text string) ast.ExprNode {
 	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 || sel.Fields.Fields[0].Expr == nil {
 		return nil
 	}
-	return sel.Fields.Fields[0].Expr
+	x := sel.Fields.Fields[0].Expr
+	for {
+		// MySQL 8 prints DEFAULT ((expr)): parentheses carry no meaning.
+		p, ok := x.(*ast.ParenthesesExpr)
+		if !ok {
+			return x
+		}
+		x = p.Expr
+	}
 }
 
 // canonicalNumber writes a numeric default as the server shows it:

@@ -349,3 +349,55 @@ func TestConvertCharset(t *testing.T) {
 		t.Errorf("DEFAULT CHARSET: %+v", tb)
 	}
 }
+
+// TestServerSyntax covers MySQL 8 and MariaDB syntax the TiDB grammar
+// lacks (see rewrite.go).
+func TestServerSyntax(t *testing.T) {
+	a := NewApplier()
+	c := newTestCatalog(FlavorMySQL)
+	mysqlShow := "CREATE TABLE `a5` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  `p` point NOT NULL /*!80003 SRID 4326 */,\n" +
+		"  `v` int DEFAULT NULL /*!80023 INVISIBLE */,\n  `w` int DEFAULT ((`id` * 2)),\n  PRIMARY KEY (`id`),\n  SPATIAL KEY `p` (`p`)\n" +
+		") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci"
+	tb, err := a.TableFromCreate(c, "d", mysqlShow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := tb.Columns[1]; p.Type.Name != "point" || p.Type.SRID != 4326 || p.Nullable {
+		t.Errorf("point column: %+v", p)
+	}
+	if v := tb.Columns[2]; !v.Invisible || v.Default != "NULL" {
+		t.Errorf("invisible column: %+v", v)
+	}
+	if w := tb.Columns[3]; w.Default != "`id`*2" {
+		t.Errorf("expression default: %q", w.Default)
+	}
+	if tb.Collation != "utf8mb4_0900_ai_ci" || tb.Columns[0].Type.Length != 0 {
+		t.Errorf("MySQL flavor: %+v", tb)
+	}
+	c.PutTable(tb)
+	steps := []struct {
+		q    string
+		cols string
+	}{
+		{"ALTER TABLE a5 ADD COLUMN c INT, ALGORITHM=NOCOPY", "id,p,v,w,c"},
+		{"ALTER TABLE a5 WAIT 10 ADD COLUMN e INT FIRST", "e,id,p,v,w,c"},
+		{"ALTER TABLE a5 NOWAIT DROP COLUMN e", "id,p,v,w,c"},
+		{"ALTER ONLINE TABLE a5 DROP COLUMN c", "id,p,v,w"},
+		{"ALTER TABLE a5 ADD COLUMN h TEXT COMPRESSED, ADD COLUMN i BLOB COMPRESSED=zlib NOT NULL, ROW_FORMAT=COMPRESSED", "id,p,v,w,h,i"},
+		{"ALTER TABLE a5 ALTER COLUMN v SET VISIBLE, ALTER COLUMN h SET INVISIBLE", "id,p,v,w,h,i"},
+		{"CREATE SPATIAL INDEX sp ON a5 (p)", "id,p,v,w,h,i"},
+		{"RENAME TABLES a5 TO a6", "id,p,v,w,h,i"},
+	}
+	for _, s := range steps {
+		if _, err := a.Apply(c, "d", s.q); err != nil {
+			t.Fatalf("%s: %v", s.q, err)
+		}
+	}
+	tb = c.Table("d", "a6")
+	if tb == nil || cols(tb) != steps[len(steps)-1].cols {
+		t.Fatalf("after steps: %v", c.Tables())
+	}
+	if tb.Columns[2].Invisible || !tb.Columns[4].Invisible {
+		t.Errorf("SET [IN]VISIBLE: %+v", tb.Columns)
+	}
+}

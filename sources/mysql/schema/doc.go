@@ -116,12 +116,26 @@
 // PERSISTENT (MariaDB) becomes STORED; MariaDB's executable comments
 // /*M!nnnnnn ... */ are executed like /*!nnnnn ... */ (both regardless of
 // the version number); CREATE OR REPLACE TABLE becomes a replacing CREATE;
-// DEFAULT (expression), which TiDB accepts only for literals and function
-// calls, is passed as text and parsed as an expression on its own (so
-// DEFAULT (a+1) and MariaDB's DEFAULT (`a` + 1) give the same model).
-// The same pass splits a query at top-level semicolons, so each statement
-// is parsed and reported on its own; Change.Statement is the statement
-// after this rewriting.
+// SPATIAL KEY/INDEX becomes a plain index; MariaDB's ALGORITHM=NOCOPY,
+// WAIT n / NOWAIT, ALTER ONLINE TABLE, RENAME TABLES and the COMPRESSED
+// column attribute are reduced to what TiDB reads (compression is not in
+// the model); MySQL's ALTER COLUMN c SET [IN]VISIBLE is carried as a
+// tagged SET DEFAULT; DEFAULT (expression), which TiDB accepts only for
+// literals and function calls, is passed as text and parsed as an
+// expression on its own (so DEFAULT (a+1), MariaDB's DEFAULT (`a` + 1) and
+// MySQL's DEFAULT ((`a` + 1)) give the same model). The same pass splits a
+// query at top-level semicolons (not inside a stored program's body), so
+// each statement is parsed and reported on its own; Change.Statement is
+// the statement after this rewriting. A statement the parser cannot read
+// is ErrUnparsable only if its leading keywords make it a tracked DDL
+// (CREATE/ALTER/DROP TABLE|DATABASE|SCHEMA|INDEX, RENAME TABLE,
+// TRUNCATE); anything else unreadable (triggers, events, ...) is ignored.
+//
+// Known gaps: MariaDB system-versioned tables (WITH SYSTEM VERSIONING and
+// its hidden row_start/row_end columns), ALTER TABLE ... ORDER BY and
+// partition maintenance are not modelled beyond what the parser reads;
+// column compression (MariaDB COMPRESSED) is dropped, although such
+// columns have their own binlog types.
 //
 // Not supported, hence ErrUnparsable: CHAR ... BYTE, collations outside
 // the registered MySQL/MariaDB set (parsercharsets.go), and any other

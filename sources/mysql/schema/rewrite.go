@@ -321,8 +321,45 @@ func rewrite(query string) []rewrittenStmt {
 					continue
 				}
 				b.WriteString(w)
-			case kind == tokWord && lw == "invisible" && !indexCtx[len(indexCtx)-1]:
+			case kind == tokWord && lw == "invisible" && word(1) != "set" && !indexCtx[len(indexCtx)-1]:
 				b.WriteString("SECONDARY_ENGINE_ATTRIBUTE '" + attrInvisible + "'")
+			case kind == tokWord && (lw == "visible" || lw == "invisible") && word(1) == "set":
+				// ALTER COLUMN c SET [IN]VISIBLE (MySQL 8.0.23), unknown to
+				// the parser: carried as a tagged SET DEFAULT.
+				b.WriteString("DEFAULT ('" + attrPrefix + lw + "')")
+			case kind == tokWord && lw == "spatial" && (nextWord(query, j) == "key" || nextWord(query, j) == "index"):
+				// SPATIAL KEY/INDEX: a plain index to the model.
+				indexCtx[len(indexCtx)-1] = true
+				i = j
+				continue
+			case kind == tokWord && lw == "nocopy" && (word(1) == "=" || word(1) == "algorithm"):
+				b.WriteString("INPLACE") // MariaDB's ALGORITHM=NOCOPY
+			case kind == tokWord && lw == "nowait":
+				i = j // MariaDB's lock-wait clause: no effect on the model
+				continue
+			case kind == tokWord && lw == "wait" && nextIsDigit(query, j):
+				k := skipSpace(query, j)
+				for k < n && query[k] >= '0' && query[k] <= '9' {
+					k++
+				}
+				i = k // MariaDB's WAIT n
+				continue
+			case kind == tokWord && lw == "online" && len(toks) == 1 && word(1) == "alter":
+				i = j // MariaDB's ALTER ONLINE TABLE
+				continue
+			case kind == tokWord && lw == "tables" && len(toks) == 1 && word(1) == "rename":
+				b.WriteString("TABLE")
+			case kind == tokWord && lw == "compressed" && word(1) != "=" && word(1) != "row_format":
+				// MariaDB's column COMPRESSED[=zlib]: storage only.
+				k := skipSpace(query, j)
+				if k < n && query[k] == '=' {
+					k = skipSpace(query, k+1)
+					for k < n && isWordByte(query[k]) {
+						k++
+					}
+				}
+				i = k
+				continue
 			case kind == tokWord && lw == "default" && word(1) != "set" && nextIsParen(query, j):
 				open := skipSpace(query, j)
 				end := closingParen(query, open)
@@ -449,6 +486,21 @@ func skipSpace(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+func nextIsDigit(s string, i int) bool {
+	i = skipSpace(s, i)
+	return i < len(s) && s[i] >= '0' && s[i] <= '9'
+}
+
+// nextWord returns the next word after position i, lower-cased.
+func nextWord(s string, i int) string {
+	i = skipSpace(s, i)
+	j := i
+	for j < len(s) && isWordByte(s[j]) {
+		j++
+	}
+	return strings.ToLower(s[i:j])
 }
 
 func nextIsParen(s string, i int) bool {
