@@ -131,8 +131,11 @@ func (a *Applier) TableFromCreate(c *Catalog, schema, createSQL string) (*core.T
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %v", ErrUnparsable, rs[0].sql, err)
 	}
+	if len(stmts) != 1 {
+		return nil, fmt.Errorf("schema: not one CREATE TABLE statement: %q", createSQL)
+	}
 	ct, ok := stmts[0].(*ast.CreateTableStmt)
-	if !ok || len(stmts) != 1 {
+	if !ok {
 		return nil, fmt.Errorf("schema: not a CREATE TABLE statement: %q", createSQL)
 	}
 	ap := applying{a: a, c: c, defaultDB: schema}

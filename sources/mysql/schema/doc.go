@@ -131,11 +131,10 @@
 // (CREATE/ALTER/DROP TABLE|DATABASE|SCHEMA|INDEX, RENAME TABLE,
 // TRUNCATE); anything else unreadable (triggers, events, ...) is ignored.
 //
-// Known gaps: MariaDB system-versioned tables (WITH SYSTEM VERSIONING and
-// its hidden row_start/row_end columns), ALTER TABLE ... ORDER BY and
-// partition maintenance are not modelled beyond what the parser reads;
-// column compression (MariaDB COMPRESSED) is dropped, although such
-// columns have their own binlog types.
+// Known gaps: MariaDB system-versioned tables (WITH SYSTEM VERSIONING is
+// ErrUnparsable; their hidden row_start/row_end columns are not modelled);
+// column compression (MariaDB COMPRESSED) is dropped from the model
+// although such columns have their own binlog types.
 //
 // Not supported, hence ErrUnparsable: CHAR ... BYTE, collations outside
 // the registered MySQL/MariaDB set (parsercharsets.go), and any other

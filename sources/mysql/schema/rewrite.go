@@ -92,7 +92,8 @@ func rewrite(query string) []rewrittenStmt {
 	var b strings.Builder
 	var toks []token // significant tokens of the current statement
 	orReplace := false
-	execDepth := 0 // open /*! ... */ comments
+	execDepth := 0  // open /*! ... */ comments
+	lastWordAt := 0 // where the last word token starts in b
 	// indexCtx[d] is true when the current comma-separated element at
 	// parenthesis depth d names an index (INVISIBLE then belongs to the
 	// index, which the parser reads itself).
@@ -246,13 +247,13 @@ func rewrite(query string) []rewrittenStmt {
 				kind = tokNumber
 			}
 			t := token{kind, i, j}
+			wordAt := b.Len()
 			switch {
 			case kind == tokWord && lw == "replace" && word(1) == "or" && word(2) == "create":
 				// CREATE OR REPLACE: cut "OR" (already written) and "REPLACE".
-				s := b.String()
-				k := strings.LastIndex(strings.ToLower(s), "or")
+				s := b.String()[:lastWordAt]
 				b.Reset()
-				b.WriteString(s[:k])
+				b.WriteString(s)
 				toks = toks[:len(toks)-1]
 				orReplace = true
 				i = j
@@ -384,6 +385,7 @@ func rewrite(query string) []rewrittenStmt {
 				}
 				b.WriteString(w)
 			}
+			lastWordAt = wordAt
 			toks = append(toks, t)
 			i = j
 		default:
