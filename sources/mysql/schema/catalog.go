@@ -26,9 +26,11 @@ type dbEntry struct {
 type Catalog struct {
 	caseInsensitive bool
 	flavor          Flavor
-	serverCharset   string
-	serverCollation string
-	dbs             map[string]*dbEntry // key: nameKey(db)
+	// implicitTimestamp is explicit_defaults_for_timestamp=OFF.
+	implicitTimestamp bool
+	serverCharset     string
+	serverCollation   string
+	dbs               map[string]*dbEntry // key: nameKey(db)
 }
 
 // NewCatalog returns an empty catalog with case-sensitive names
@@ -44,6 +46,12 @@ func (c *Catalog) SetCaseInsensitiveNames(on bool) { c.caseInsensitive = on }
 
 // CaseInsensitiveNames reports the setting above.
 func (c *Catalog) CaseInsensitiveNames() bool { return c.caseInsensitive }
+
+// SetExplicitDefaultsForTimestamp follows the server's
+// explicit_defaults_for_timestamp (default ON, as on MySQL 8 and MariaDB
+// 10.10+). With OFF (MySQL 5.7, MariaDB before 10.10), TIMESTAMP columns
+// are NOT NULL unless declared NULL, and get implicit defaults.
+func (c *Catalog) SetExplicitDefaultsForTimestamp(on bool) { c.implicitTimestamp = !on }
 
 // SetFlavor sets the server family (see Flavor).
 func (c *Catalog) SetFlavor(f Flavor) { c.flavor = f }

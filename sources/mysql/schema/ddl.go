@@ -328,13 +328,16 @@ func (ap *applying) column(t *core.Table, def *ast.ColumnDef) (col core.Column, 
 	}
 	col.Type = columnType(def.Tp, collate, ap.c.flavor, t.Charset, t.Collation)
 	var defExpr ast.ExprNode
-	hasDefault := false
+	hasDefault, explicitNull, onUpdate := false, false, false
 	for _, o := range def.Options {
 		switch o.Tp {
 		case ast.ColumnOptionNotNull:
 			col.Nullable = false
 		case ast.ColumnOptionNull:
 			col.Nullable = true
+			explicitNull = true
+		case ast.ColumnOptionOnUpdate:
+			onUpdate = true
 		case ast.ColumnOptionPrimaryKey:
 			pk = true
 		case ast.ColumnOptionUniqKey:
@@ -366,12 +369,45 @@ func (ap *applying) column(t *core.Table, def *ast.ColumnDef) (col core.Column, 
 	if hasDefault {
 		col.Default = ap.defaultText(defExpr, col.Type)
 	}
+	if ap.c.implicitTimestamp && col.Type.Name == "timestamp" && col.Generated == "" && !explicitNull {
+		// explicit_defaults_for_timestamp=OFF: a TIMESTAMP is NOT NULL
+		// unless declared NULL; without DEFAULT, the table's first
+		// TIMESTAMP defaults to the current time (unless it has ON UPDATE),
+		// the others to zero.
+		col.Nullable = false
+		if !hasDefault {
+			if onUpdate || hasOtherTimestamp(t, col.Name) {
+				col.Default = "'0000-00-00 00:00:00"
+				if col.Type.FSP > 0 {
+					col.Default += "." + strings.Repeat("0", col.Type.FSP)
+				}
+				col.Default += "'"
+			} else {
+				col.Default = "current_timestamp()"
+				if col.Type.FSP > 0 {
+					col.Default = "current_timestamp(" + strconv.Itoa(col.Type.FSP) + ")"
+				}
+			}
+		}
+	}
 	if col.Default == "" && col.Nullable && col.Generated == "" && !col.AutoIncrement {
 		// A nullable column without DEFAULT defaults to NULL; SHOW CREATE
 		// TABLE says so, and the model must not depend on the spelling.
 		col.Default = "NULL"
 	}
 	return col, pk, uniq
+}
+
+// hasOtherTimestamp reports whether t has a TIMESTAMP column other than
+// name. Column positions are not considered: "first" is approximated by
+// "the only one so far", exact for CREATE TABLE and for adding columns.
+func hasOtherTimestamp(t *core.Table, name string) bool {
+	for _, c := range t.Columns {
+		if c.Type.Name == "timestamp" && !strings.EqualFold(c.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // finish establishes the invariants MySQL keeps after every change: key

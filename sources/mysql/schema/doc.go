@@ -98,6 +98,12 @@
 //     current_timestamp(n). Other expressions and generated columns are
 //     printed by the parser's restorer (lower-case keywords, backquoted
 //     names).
+//   - TIMESTAMP with explicit_defaults_for_timestamp=OFF (MySQL 5.7,
+//     MariaDB before 10.10; SetExplicitDefaultsForTimestamp(false)): NOT
+//     NULL unless declared NULL; without DEFAULT, the table's first
+//     TIMESTAMP (approximated as: no other TIMESTAMP column exists yet)
+//     defaults to current_timestamp() unless it has ON UPDATE, the others
+//     to '0000-00-00 00:00:00'. ON UPDATE itself is not in the model.
 //   - Keys: unnamed UNIQUE keys are named after their first column (_2,
 //     _3... on collision); unique keys are kept with those on NOT NULL
 //     columns first, as MySQL orders them; PRIMARY KEY columns are NOT

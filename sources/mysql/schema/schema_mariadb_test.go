@@ -94,7 +94,26 @@ var differentialSeq = []string{
 }
 
 func TestDifferentialMariaDB(t *testing.T) {
-	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	runDifferential(t, harness.MariaDBOptions{}, true, differentialSeq)
+}
+
+// timestampSeq exercises explicit_defaults_for_timestamp=OFF.
+var timestampSeq = []string{
+	"CREATE DATABASE d1",
+	"USE d1",
+	"CREATE TABLE ts (a INT, t1 TIMESTAMP, t2 TIMESTAMP, t3 TIMESTAMP NULL, t4 TIMESTAMP(3), t5 TIMESTAMP DEFAULT '2020-01-01 00:00:00')",
+	"CREATE TABLE ts2 (a INT, t1 TIMESTAMP(6) NULL, t2 TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)",
+	"CREATE TABLE ts3 (a INT)",
+	"ALTER TABLE ts3 ADD COLUMN t1 TIMESTAMP(2), ADD COLUMN t2 TIMESTAMP",
+	"ALTER TABLE ts ADD COLUMN t6 TIMESTAMP NOT NULL",
+}
+
+func TestDifferentialMariaDBImplicitTimestamps(t *testing.T) {
+	runDifferential(t, harness.MariaDBOptions{ExtraArgs: []string{"--explicit-defaults-for-timestamp=OFF"}}, false, timestampSeq)
+}
+
+func runDifferential(t *testing.T, opts harness.MariaDBOptions, explicitTS bool, seq []string) {
+	m := harness.MariaDBForTest(t, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	conn, err := m.DB().Conn(ctx)
@@ -105,9 +124,10 @@ func TestDifferentialMariaDB(t *testing.T) {
 	c := NewCatalog()
 	c.SetFlavor(FlavorMariaDB)
 	c.SetServerDefaults("utf8mb4", "utf8mb4_general_ci")
+	c.SetExplicitDefaultsForTimestamp(explicitTS)
 	a := NewApplier()
 	db := ""
-	for _, stmt := range differentialSeq {
+	for _, stmt := range seq {
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("server: %s: %v", stmt, err)
 		}
