@@ -434,8 +434,42 @@ func finish(t *core.Table) {
 		}
 		return false
 	}
+	partial := func(k core.Key) bool {
+		for _, kc := range k.Columns {
+			if kc.Prefix > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	// A prefix as long as the column is the whole column: the server
+	// stores (and shows) a full key part.
+	fullPrefix := func(k *core.Key) {
+		for i, kc := range k.Columns {
+			if j := t.ColumnIndex(kc.Name); j >= 0 && kc.Prefix > 0 {
+				switch ct := t.Columns[j].Type; ct.Name {
+				case "char", "varchar", "binary", "varbinary":
+					if kc.Prefix >= ct.Length {
+						k.Columns[i].Prefix = 0
+					}
+				}
+			}
+		}
+	}
+	if t.PrimaryKey != nil {
+		fullPrefix(t.PrimaryKey)
+	}
+	for i := range t.UniqueKeys {
+		fullPrefix(&t.UniqueKeys[i])
+	}
+	// The servers' key order: NOT NULL unique keys first, then keys without
+	// prefix parts, then definition order.
 	sort.SliceStable(t.UniqueKeys, func(i, j int) bool {
-		return !nullable(t.UniqueKeys[i]) && nullable(t.UniqueKeys[j])
+		a, b := t.UniqueKeys[i], t.UniqueKeys[j]
+		if na, nb := nullable(a), nullable(b); na != nb {
+			return !na
+		}
+		return !partial(a) && partial(b)
 	})
 	if len(t.UniqueKeys) == 0 {
 		t.UniqueKeys = nil

@@ -105,8 +105,10 @@
 //     defaults to current_timestamp() unless it has ON UPDATE, the others
 //     to '0000-00-00 00:00:00'. ON UPDATE itself is not in the model.
 //   - Keys: unnamed UNIQUE keys are named after their first column (_2,
-//     _3... on collision); unique keys are kept with those on NOT NULL
-//     columns first, as MySQL orders them; PRIMARY KEY columns are NOT
+//     _3... on collision); unique keys are kept in the servers' order:
+//     those on NOT NULL columns first, then those without prefix parts,
+//     then definition order; a prefix as long as a CHAR/VARCHAR/BINARY/
+//     VARBINARY column is a full key part; PRIMARY KEY columns are NOT
 //     NULL; AUTO_INCREMENT columns are NOT NULL. Dropping a column removes
 //     it from keys (a key left empty is dropped). Keys with expression
 //     parts (functional indexes) are not modelled.
