@@ -10,6 +10,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
 	// The parser needs a driver to build value expressions (DEFAULT
 	// literals); test_driver is its self-contained one.
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
@@ -74,11 +75,24 @@ type Applier struct {
 	// exprP parses DEFAULT (expression) texts while the AST of the
 	// statement from p is still in use.
 	exprP *parser.Parser
+	mode  lexMode
 }
 
 // NewApplier returns an Applier.
 func NewApplier() *Applier {
 	return &Applier{p: parser.New(), exprP: parser.New()}
+}
+
+// SetSQLMode sets the sql_mode the following statements were written
+// under: the QUERY event's Q_SQL_MODE_CODE status variable, whose bits are
+// MySQL's sql_mode bits (MariaDB uses the same layout). It matters for
+// ANSI_QUOTES ("x" names an identifier), NO_BACKSLASH_ESCAPES,
+// PIPES_AS_CONCAT, HIGH_NOT_PRECEDENCE and IGNORE_SPACE. The default is 0.
+func (a *Applier) SetSQLMode(mode uint64) {
+	m := mysql.SQLMode(mode)
+	a.p.SetSQLMode(m)
+	a.exprP.SetSQLMode(m)
+	a.mode = lexMode{noBackslashEscapes: m.HasNoBackslashEscapesMode(), ansiQuotes: m.HasANSIQuotesMode()}
 }
 
 // Apply parses query (one or more statements, as a QUERY event carries)
@@ -92,7 +106,7 @@ func NewApplier() *Applier {
 func (a *Applier) Apply(c *Catalog, defaultDB, query string) ([]Change, error) {
 	var changes []Change
 	var errs []error
-	for _, rs := range rewrite(query) {
+	for _, rs := range rewrite(query, a.mode) {
 		stmts, _, err := a.p.ParseSQL(rs.sql)
 		if err != nil {
 			// TiDB does not read everything MySQL does (triggers, events,
@@ -123,7 +137,7 @@ func (a *Applier) Apply(c *Catalog, defaultDB, query string) ([]Change, error) {
 // flavor and the default charsets; it is not changed (store the table
 // with PutTable). The table has Version 1.
 func (a *Applier) TableFromCreate(c *Catalog, schema, createSQL string) (*core.Table, error) {
-	rs := rewrite(createSQL)
+	rs := rewrite(createSQL, a.mode)
 	if len(rs) != 1 {
 		return nil, fmt.Errorf("schema: want one CREATE TABLE statement, got %d", len(rs))
 	}

@@ -401,3 +401,22 @@ func TestServerSyntax(t *testing.T) {
 		t.Errorf("SET [IN]VISIBLE: %+v", tb.Columns)
 	}
 }
+
+func TestSQLMode(t *testing.T) {
+	a := NewApplier()
+	c := newTestCatalog(FlavorMariaDB)
+	// ANSI_QUOTES (4) | NO_BACKSLASH_ESCAPES (1<<20)
+	a.SetSQLMode(4 | 1<<20)
+	mustApply(t, a, c, "db", `CREATE TABLE "q" ("p" point, "s" VARCHAR(9) DEFAULT 'a\'); ALTER TABLE "q" ADD COLUMN "x" INT DEFAULT (1+1)`)
+	tb := c.Table("db", "q")
+	if tb == nil || cols(tb) != "p,s,x" || tb.Columns[0].Type.Name != "point" {
+		t.Fatalf("ANSI_QUOTES: %v", c.Tables())
+	}
+	if tb.Columns[1].Default != `'a\\'` || tb.Columns[2].Default != "1+1" {
+		t.Fatalf("defaults: %q %q", tb.Columns[1].Default, tb.Columns[2].Default)
+	}
+	a.SetSQLMode(0)
+	if _, err := a.Apply(c, "db", `CREATE TABLE "r" (a INT)`); !errors.Is(err, ErrUnparsable) {
+		t.Fatalf("without ANSI_QUOTES a double-quoted name is a string: %v", err)
+	}
+}

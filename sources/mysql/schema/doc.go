@@ -16,6 +16,7 @@
 //	a := schema.NewApplier()
 //	t, err := a.TableFromCreate(c, "db", showCreateTableOutput) // initial capture
 //	c.PutTable(t)
+//	a.SetSQLMode(event.SQLMode)               // Q_SQL_MODE_CODE: ANSI_QUOTES etc.
 //	changes, err := a.Apply(c, event.Schema, event.Query)
 //
 // Apply ignores what is not table or database DDL: DML, transaction

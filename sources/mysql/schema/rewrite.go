@@ -87,7 +87,14 @@ type rewrittenStmt struct {
 }
 
 // rewrite splits query into statements and rewrites each (see above).
-func rewrite(query string) []rewrittenStmt {
+// mode is what of sql_mode matters to tokenizing: whether a backslash
+// escapes in strings and whether "..." is an identifier.
+type lexMode struct {
+	noBackslashEscapes bool
+	ansiQuotes         bool
+}
+
+func rewrite(query string, mode lexMode) []rewrittenStmt {
 	var out []rewrittenStmt
 	var b strings.Builder
 	var toks []token // significant tokens of the current statement
@@ -209,7 +216,7 @@ func rewrite(query string) []rewrittenStmt {
 		case c == '\'' || c == '"' || c == '`':
 			j := i + 1
 			for j < n {
-				if query[j] == '\\' && c != '`' {
+				if query[j] == '\\' && c != '`' && !mode.noBackslashEscapes {
 					j += 2
 					continue
 				}
@@ -226,7 +233,7 @@ func rewrite(query string) []rewrittenStmt {
 				j = n - 1
 			}
 			kind := tokString
-			if c == '`' {
+			if c == '`' || (c == '"' && mode.ansiQuotes) {
 				kind = tokQuoted
 			}
 			toks = append(toks, token{kind, i, j + 1})
@@ -363,14 +370,16 @@ func rewrite(query string) []rewrittenStmt {
 				continue
 			case kind == tokWord && lw == "default" && word(1) != "set" && nextIsParen(query, j):
 				open := skipSpace(query, j)
-				end := closingParen(query, open)
+				end := closingParen(query, open, mode)
 				if end < 0 {
 					b.WriteString(w)
 					break
 				}
 				inner := query[open+1 : end]
-				b.WriteString("DEFAULT " + defaultExprFunc + "('" +
-					strings.ReplaceAll(strings.ReplaceAll(inner, `\`, `\\`), "'", "''") + "')")
+				if !mode.noBackslashEscapes {
+					inner = strings.ReplaceAll(inner, `\`, `\\`)
+				}
+				b.WriteString("DEFAULT " + defaultExprFunc + "('" + strings.ReplaceAll(inner, "'", "''") + "')")
 				toks = append(toks, t, token{tokString, open, end + 1})
 				i = end + 1
 				continue
@@ -512,7 +521,7 @@ func nextIsParen(s string, i int) bool {
 
 // closingParen returns the index of the parenthesis closing the one at
 // open, skipping quoted text; -1 if there is none.
-func closingParen(s string, open int) int {
+func closingParen(s string, open int, mode lexMode) int {
 	depth := 0
 	for i := open; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -525,7 +534,7 @@ func closingParen(s string, open int) int {
 			}
 		case '\'', '"', '`':
 			for i++; i < len(s) && s[i] != c; i++ {
-				if s[i] == '\\' && c != '`' {
+				if s[i] == '\\' && c != '`' && !mode.noBackslashEscapes {
 					i++
 				}
 			}
