@@ -33,6 +33,7 @@ func (ap *applying) alterTable(s *ast.AlterTableStmt) error {
 		return ap.unknown(db, name)
 	}
 	t := old.Clone()
+	swapColumnNames(t, s.Specs)
 	renamed := false
 	onlyRename := true
 	for _, sp := range s.Specs {
@@ -57,6 +58,50 @@ func (ap *applying) alterTable(s *ast.AlterTableStmt) error {
 	}
 	ap.store(kind, old, t)
 	return nil
+}
+
+// swapColumnNames prepares column renames that read the original names,
+// as MySQL resolves them: RENAME COLUMN a TO b, RENAME COLUMN b TO a (or
+// CHANGE a b ..., CHANGE b a ...) swaps the columns. Applied one by one the
+// second rename would find the first's result, so when a rename's target
+// is another rename's source, every renamed column first gets a temporary
+// name that the specs then refer to.
+func swapColumnNames(t *core.Table, specs []*ast.AlterTableSpec) {
+	type rename struct {
+		sp       *ast.AlterTableSpec
+		from, to string
+	}
+	var rs []rename
+	for _, sp := range specs {
+		switch {
+		case sp.Tp == ast.AlterTableRenameColumn:
+			rs = append(rs, rename{sp, sp.OldColumnName.Name.O, sp.NewColumnName.Name.O})
+		case sp.Tp == ast.AlterTableChangeColumn && len(sp.NewColumns) == 1:
+			rs = append(rs, rename{sp, sp.OldColumnName.Name.O, sp.NewColumns[0].Name.Name.O})
+		}
+	}
+	chained := false
+	for _, a := range rs {
+		for _, b := range rs {
+			if a.sp != b.sp && strings.EqualFold(a.to, b.from) && !strings.EqualFold(a.from, a.to) {
+				chained = true
+			}
+		}
+	}
+	if !chained {
+		return
+	}
+	for n, r := range rs {
+		i := t.ColumnIndex(r.from)
+		if i < 0 {
+			continue // the spec reports the unknown column
+		}
+		// A NUL cannot appear in a column name, so this cannot collide.
+		tmp := fmt.Sprintf("\x00swap%d", n)
+		renameInKeys(t, t.Columns[i].Name, tmp)
+		t.Columns[i].Name = tmp
+		r.sp.OldColumnName = &ast.ColumnName{Name: ast.NewCIStr(tmp)}
+	}
 }
 
 func (ap *applying) errColumn(t *core.Table, name string) error {

@@ -91,6 +91,8 @@ var differentialSeq = []string{
 	"RENAME TABLES ex TO ex2",
 	"CREATE TABLE keys1 (a VARCHAR(10), b VARCHAR(10) NOT NULL, c TEXT, d CHAR(4) NOT NULL, UNIQUE KEY kc (c(5)), UNIQUE KEY ka (a), UNIQUE KEY kd (d(4)), UNIQUE KEY kb (b(3)), UNIQUE KEY kab (a(2), b))",
 	"ALTER TABLE keys1 MODIFY a VARCHAR(10) NOT NULL",
+	"ALTER TABLE keys1 RENAME COLUMN a TO b, RENAME COLUMN b TO a",
+	"ALTER TABLE keys1 CHANGE c d TEXT, CHANGE d c CHAR(4) NOT NULL FIRST",
 	"INSERT INTO T2 (a_lower, B) VALUES (1, 'x')",
 	"DROP DATABASE d2",
 }
