@@ -495,7 +495,7 @@ func (ap *applying) createDatabase(s *ast.CreateDatabaseStmt) {
 	}
 	cs, co := dbOptions(s.Options)
 	if cs == "" && co == "" {
-		cs, co = ap.c.serverCharset, ap.c.serverCollation
+		cs, co = ap.c.serverDefaults()
 	}
 	ap.c.PutDatabase(Database{Name: s.Name.O, Charset: cs, Collation: co})
 	ap.add(Change{Kind: CreateDatabase, Database: s.Name.O})

@@ -63,7 +63,8 @@ func (c *Catalog) Flavor() Flavor { return c.flavor }
 // last resort of charset resolution. An empty collation is the charset's
 // default.
 func (c *Catalog) SetServerDefaults(charset, collation string) {
-	c.serverCharset, c.serverCollation = resolveCharset(charset, collation, c.flavor, "", "")
+	// Kept as given and resolved on use, so that SetFlavor may come later.
+	c.serverCharset, c.serverCollation = charset, collation
 }
 
 func (c *Catalog) nameKey(s string) string {
@@ -134,6 +135,8 @@ func (c *Catalog) Databases() []Database {
 }
 
 // PutDatabase adds or replaces a database definition, keeping its tables.
+// A charset without collation gets its default collation for the flavor
+// set at the time (call SetFlavor first).
 func (c *Catalog) PutDatabase(d Database) {
 	d.Charset, d.Collation = resolveCharset(d.Charset, d.Collation, c.flavor, "", "")
 	k := c.nameKey(d.Name)
@@ -173,5 +176,9 @@ func (c *Catalog) dbDefaults(db string) (string, string) {
 	if e := c.dbs[c.nameKey(db)]; e != nil && e.db.Charset != "" {
 		return e.db.Charset, e.db.Collation
 	}
-	return c.serverCharset, c.serverCollation
+	return c.serverDefaults()
+}
+
+func (c *Catalog) serverDefaults() (string, string) {
+	return resolveCharset(c.serverCharset, c.serverCollation, c.flavor, "", "")
 }

@@ -420,3 +420,35 @@ func TestSQLMode(t *testing.T) {
 		t.Fatalf("without ANSI_QUOTES a double-quoted name is a string: %v", err)
 	}
 }
+
+func TestCatalogDatabases(t *testing.T) {
+	c := NewCatalog()
+	c.SetServerDefaults("utf8mb4", "")
+	c.SetFlavor(FlavorMySQL) // after the defaults: resolution is lazy
+	c.PutDatabase(Database{Name: "b", Charset: "latin1"})
+	c.PutDatabase(Database{Name: "a", Collation: "utf8mb4_bin"})
+	a := NewApplier()
+	mustApply(t, a, c, "", "CREATE DATABASE c", "CREATE TABLE c.t (x VARCHAR(1))")
+	got := js(c.Databases())
+	want := `[{"Name":"a","Charset":"utf8mb4","Collation":"utf8mb4_bin"},{"Name":"b","Charset":"latin1","Collation":"latin1_swedish_ci"},{"Name":"c","Charset":"utf8mb4","Collation":"utf8mb4_0900_ai_ci"}]`
+	if got != want {
+		t.Fatalf("Databases:\n got %s\nwant %s", got, want)
+	}
+	if d, ok := c.Database("b"); !ok || d.Charset != "latin1" {
+		t.Fatalf("Database(b) = %+v, %v", d, ok)
+	}
+	if _, ok := c.Database("B"); ok {
+		t.Fatal("database names are case-sensitive by default")
+	}
+	tb, err := a.TableFromCreate(c, "ignored", "CREATE TABLE b.t (x VARCHAR(1))")
+	if err != nil || tb.Schema != "b" || tb.Columns[0].Type.Charset != "latin1" || tb.Version != 1 {
+		t.Fatalf("TableFromCreate qualified: %+v %v", tb, err)
+	}
+	if c.Table("b", "t") != nil {
+		t.Fatal("TableFromCreate must not store the table")
+	}
+	c.PutTable(tb)
+	if c.Table("b", "t") != tb {
+		t.Fatal("PutTable")
+	}
+}
