@@ -63,8 +63,8 @@ type Change struct {
 	Old, New *core.Table
 	// Database is the database of a database change.
 	Database string
-	// Statement is the statement text (one of possibly several in the
-	// query), after the rewriting described in doc.go.
+	// Statement is the statement text as written (one of possibly
+	// several in the query).
 	Statement string
 }
 
@@ -112,7 +112,7 @@ func (a *Applier) Apply(c *Catalog, defaultDB, query string) ([]Change, error) {
 			// TiDB does not read everything MySQL does (triggers, events,
 			// some GRANT forms...): only a DDL we track is an error.
 			if isTrackedDDL(rs.sql) {
-				errs = append(errs, fmt.Errorf("%w: %q: %v", ErrUnparsable, rs.sql, err))
+				errs = append(errs, fmt.Errorf("%w: %q: %v", ErrUnparsable, rs.orig, err))
 			}
 			continue
 		}
@@ -121,7 +121,7 @@ func (a *Applier) Apply(c *Catalog, defaultDB, query string) ([]Change, error) {
 				defaultDB = u.DBName
 				continue
 			}
-			ap := applying{a: a, c: c, defaultDB: defaultDB, stmt: rs.sql, orReplace: rs.orReplace}
+			ap := applying{a: a, c: c, defaultDB: defaultDB, stmt: rs.orig, orReplace: rs.orReplace}
 			if err := ap.apply(st); err != nil {
 				errs = append(errs, err)
 			}

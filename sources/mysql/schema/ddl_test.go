@@ -233,15 +233,15 @@ func TestChangesAndVersions(t *testing.T) {
 func TestMultiStatementAndUse(t *testing.T) {
 	c := newTestCatalog(FlavorMariaDB)
 	a := NewApplier()
-	ch, err := a.Apply(c, "db", "CREATE TABLE a (x INT); USE db2; CREATE TABLE b (y INT); ALTER TABLE db.a ADD z INT")
+	ch, err := a.Apply(c, "db", "CREATE TABLE a (x INT); USE db2; CREATE TABLE b (y INT) ; ALTER TABLE db.a ADD z POINT /* c; */")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ch) != 3 || c.Table("db", "a") == nil || c.Table("db2", "b") == nil || cols(c.Table("db", "a")) != "x,z" {
 		t.Fatalf("changes %+v tables %v", ch, c.Tables())
 	}
-	if ch[1].Statement != "CREATE TABLE b (y INT)" {
-		t.Fatalf("statement text %q", ch[1].Statement)
+	if ch[1].Statement != "CREATE TABLE b (y INT)" || ch[2].Statement != "ALTER TABLE db.a ADD z POINT /* c; */" {
+		t.Fatalf("statement text %q, %q", ch[1].Statement, ch[2].Statement)
 	}
 }
 

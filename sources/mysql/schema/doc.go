@@ -134,8 +134,8 @@
 // expression on its own (so DEFAULT (a+1), MariaDB's DEFAULT (`a` + 1) and
 // MySQL's DEFAULT ((`a` + 1)) give the same model). The same pass splits a
 // query at top-level semicolons (not inside a stored program's body), so
-// each statement is parsed and reported on its own; Change.Statement is
-// the statement after this rewriting. A statement the parser cannot read
+// each statement is parsed and reported on its own; Change.Statement and
+// errors quote the statement as written. A statement the parser cannot read
 // is ErrUnparsable only if its leading keywords make it a tracked DDL
 // (CREATE/ALTER/DROP TABLE|DATABASE|SCHEMA|INDEX, RENAME TABLE,
 // TRUNCATE); anything else unreadable (triggers, events, ...) is ignored.

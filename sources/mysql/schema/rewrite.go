@@ -82,7 +82,8 @@ type token struct {
 
 // rewrittenStmt is one statement after the rewriting pass.
 type rewrittenStmt struct {
-	sql       string
+	sql       string // rewritten, for the parser
+	orig      string // as written, for changes and errors
 	orReplace bool
 }
 
@@ -105,11 +106,13 @@ func rewrite(query string, mode lexMode) []rewrittenStmt {
 	// parenthesis depth d names an index (INVISIBLE then belongs to the
 	// index, which the parser reads itself).
 	indexCtx := []bool{false}
-	emit := func() {
+	stmtStart := 0 // where the current statement starts in query
+	emit := func(end int) {
 		s := strings.TrimSpace(b.String())
 		if s != "" {
-			out = append(out, rewrittenStmt{sql: s, orReplace: orReplace})
+			out = append(out, rewrittenStmt{sql: s, orig: strings.TrimSpace(query[stmtStart:end]), orReplace: orReplace})
 		}
+		stmtStart = end + 1
 		b.Reset()
 		toks = toks[:0]
 		orReplace = false
@@ -240,8 +243,8 @@ func rewrite(query string, mode lexMode) []rewrittenStmt {
 			b.WriteString(query[i : j+1])
 			i = j + 1
 		case c == ';' && !isRoutine(query, toks):
+			emit(i)
 			i++
-			emit()
 		case isWordByte(c):
 			j := i
 			for j < n && isWordByte(query[j]) {
@@ -413,7 +416,7 @@ func rewrite(query string, mode lexMode) []rewrittenStmt {
 			i++
 		}
 	}
-	emit()
+	emit(n)
 	return out
 }
 
