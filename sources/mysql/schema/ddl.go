@@ -636,6 +636,9 @@ func (ap *applying) defaultText(e ast.ExprNode, t core.ColumnType) string {
 		if t.Name == "bit" {
 			return restore(e)
 		}
+		if c, ok := canonicalTemporal(s, t); ok {
+			return c
+		}
 		return quote(s)
 	case *ast.FuncCallExpr:
 		switch v.FnName.L {
@@ -661,6 +664,89 @@ func (ap *applying) defaultText(e ast.ExprNode, t core.ColumnType) string {
 		}
 	}
 	return restore(e)
+}
+
+// canonicalTemporal writes a DATE/DATETIME/TIMESTAMP/TIME default as the
+// server shows it: full fields, the fraction to the column's FSP
+// ('2020-01-02' → '2020-01-02 00:00:00' for DATETIME, 0 → zero date, 10 →
+// '00:00:10' for TIME). ok is false for what it does not recognize
+// (negative or day-prefixed times, fractions needing rounding), which is
+// then kept as written.
+func canonicalTemporal(s string, t core.ColumnType) (string, bool) {
+	var frac string
+	body := s
+	if i := strings.LastIndexByte(s, '.'); i >= 0 && (t.Name == "time" || strings.Contains(s, ":")) {
+		body, frac = s[:i], s[i+1:]
+	}
+	if strings.TrimLeft(frac, "0123456789") != "" {
+		return "", false
+	}
+	if len(frac) > t.FSP && strings.Trim(frac[t.FSP:], "0") != "" {
+		return "", false // the server rounds; not reproduced
+	}
+	for len(frac) < t.FSP {
+		frac += "0"
+	}
+	frac = frac[:t.FSP]
+	if frac != "" {
+		frac = "." + frac
+	}
+	parts := strings.FieldsFunc(body, func(r rune) bool { return r < '0' || r > '9' })
+	if strings.ContainsAny(body, "-+") && t.Name == "time" {
+		return "", false
+	}
+	num := func(p string) int { n, _ := strconv.Atoi(p); return n }
+	two := func(n int) string { return fmt.Sprintf("%02d", n) }
+	switch t.Name {
+	case "time":
+		var h, m, sec int
+		switch len(parts) {
+		case 1:
+			p := parts[0]
+			if len(p) > 7 {
+				return "", false
+			}
+			for len(p) < 6 {
+				p = "0" + p
+			}
+			h, m, sec = num(p[:len(p)-4]), num(p[len(p)-4:len(p)-2]), num(p[len(p)-2:])
+		case 2:
+			h, m = num(parts[0]), num(parts[1])
+		case 3:
+			h, m, sec = num(parts[0]), num(parts[1]), num(parts[2])
+		default:
+			return "", false
+		}
+		return "'" + two(h) + ":" + two(m) + ":" + two(sec) + frac + "'", true
+	case "date", "datetime", "timestamp":
+		var f []int
+		switch {
+		case len(parts) == 1 && num(parts[0]) == 0 && len(parts[0]) < 8:
+			f = []int{0, 0, 0, 0, 0, 0}
+		case len(parts) == 1 && (len(parts[0]) == 8 || len(parts[0]) == 14):
+			p := parts[0]
+			f = []int{num(p[:4]), num(p[4:6]), num(p[6:8]), 0, 0, 0}
+			if len(p) == 14 {
+				f[3], f[4], f[5] = num(p[8:10]), num(p[10:12]), num(p[12:14])
+			}
+		case len(parts) == 3 || len(parts) == 6:
+			if len(parts[0]) != 4 {
+				return "", false // two-digit years: leave to the server
+			}
+			f = make([]int, 6)
+			for i, p := range parts {
+				f[i] = num(p)
+			}
+		default:
+			return "", false
+		}
+		d := fmt.Sprintf("%04d-%02d-%02d", f[0], f[1], f[2])
+		if t.Name == "date" {
+			return "'" + d + "'", true
+		}
+		return "'" + d + " " + two(f[3]) + ":" + two(f[4]) + ":" + two(f[5]) + frac + "'", true
+	}
+	return "", false
 }
 
 // parseExpr parses one expression, nil if it cannot.

@@ -94,7 +94,10 @@
 //   - Defaults: a nullable column without DEFAULT (not generated, not
 //     AUTO_INCREMENT) has Default "NULL", as SHOW CREATE TABLE says.
 //     Literals are canonical: numbers plainly for integer columns, DECIMAL
-//     with its scale ('1.5' → 1.500), strings single-quoted, quotes doubled;
+//     with its scale ('1.5' → 1.500), temporal values with all their
+//     fields and the column's FSP ('2020-01-02' → '2020-01-02 00:00:00.000'
+//     for DATETIME(3), 0 → the zero date, TIME 10 → '00:00:10'), strings
+//     single-quoted, quotes doubled;
 //     CURRENT_TIMESTAMP/NOW()/LOCALTIME[STAMP] → current_timestamp() or
 //     current_timestamp(n). Other expressions and generated columns are
 //     printed by the parser's restorer (lower-case keywords, backquoted
