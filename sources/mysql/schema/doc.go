@@ -5,8 +5,30 @@
 // one point of the binlog; an Applier parses the statements of a QUERY
 // event with TiDB's MySQL parser (github.com/pingcap/tidb/pkg/parser) and
 // applies the DDL among them to the Catalog, returning one Change per
-// effect. The persistent, versioned history is kept elsewhere (history*.go
-// / store*.go in this package).
+// effect. Reconcile checks a TABLE_MAP against the tracked table. History
+// persists the versions.
+//
+// # History
+//
+// History (history.go, store.go) keeps every table version with the
+// binlog Point where it takes effect, in a bbolt file in the pipeline's
+// state directory (one fsync'd transaction per write, a file lock against a
+// second process). The life of a pipeline: a first start takes a Baseline
+// of the captured tables at the start point; each DDL event is Recorded at
+// its position; a restart calls TruncateAfter(checkpoint) (the stream will
+// deliver the later DDL again) and AsOf(checkpoint) to rebuild the Catalog;
+// Prune(checkpoint) now and then, after the checkpoint is durable, drops
+// what no later restart can need. AsOf returns ErrNoHistory for a point
+// before the first baseline: the schema there is unknown, and a caller
+// must refuse to decode rather than guess.
+//
+// # Reconciliation
+//
+// A TABLE_MAP is the truth for the rows that follow it. Reconcile compares
+// what it carries (column count and types always; signedness and charsets
+// with binlog_row_metadata=MINIMAL; names and ENUM/SET labels with FULL)
+// with the tracked table and returns a *MismatchError listing every
+// difference, for instance after a DDL that ran with sql_log_bin=0.
 //
 // # Use
 //
