@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"maps"
+	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -60,6 +62,9 @@ func parseDSN(dsn string) (*Config, error) {
 	}
 	if cfg.Net == "tcp" {
 		cfg.Addr = ensurePort(cfg.Addr)
+		if err := checkTCPAddr(cfg.Addr); err != nil {
+			return nil, fmt.Errorf("parse DSN %q: %w", redactDSN(dsn), err)
+		}
 	}
 	return cfg, nil
 }
@@ -451,4 +456,32 @@ func (c *Config) encodeParams(socket bool) string {
 		params.Set(k, v)
 	}
 	return params.Encode()
+}
+
+// checkTCPAddr accepts host:port where host is empty (the local host), an
+// IP address (IPv6 in brackets) or a host name, and port is 1-65535: a
+// DSN whose address cannot be dialled is an error now, not at connect time.
+func checkTCPAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("address %q: port %q is not a number from 1 to 65535", addr, port)
+	}
+	if host == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	if strings.Contains(host, ":") {
+		return fmt.Errorf("address %q: %q is neither an IPv6 address nor a host name", addr, host)
+	}
+	for _, r := range host {
+		if !(r == '-' || r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return fmt.Errorf("address %q: host name %q has the character %q", addr, host, r)
+		}
+	}
+	return nil
 }
