@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
 	"github.com/seed5aa6e046/syncer/sources/mysql/gtid"
 )
 
@@ -120,7 +121,7 @@ func (p Position) String() string {
 // are named base.NNNNNN with a growing number; the number decides when both
 // names have one, so that base.1000000 follows base.999999.
 func compareFilePos(fileA string, posA uint64, fileB string, posB uint64) int {
-	if c := compareFiles(fileA, fileB); c != 0 {
+	if c := binlogfile.CompareNames(fileA, fileB); c != 0 {
 		return c
 	}
 	switch {
@@ -130,35 +131,6 @@ func compareFilePos(fileA string, posA uint64, fileB string, posB uint64) int {
 		return 1
 	}
 	return 0
-}
-
-func compareFiles(a, b string) int {
-	if a == b {
-		return 0
-	}
-	baseA, numA, okA := splitBinlogName(a)
-	baseB, numB, okB := splitBinlogName(b)
-	if okA && okB && baseA == baseB {
-		switch {
-		case numA < numB:
-			return -1
-		case numA > numB:
-			return 1
-		}
-	}
-	return strings.Compare(a, b)
-}
-
-func splitBinlogName(name string) (base string, num uint64, ok bool) {
-	i := strings.LastIndexByte(name, '.')
-	if i < 0 || i == len(name)-1 {
-		return "", 0, false
-	}
-	n, err := strconv.ParseUint(name[i+1:], 10, 64)
-	if err != nil {
-		return "", 0, false
-	}
-	return name[:i], n, true
 }
 
 // ParseStartGTID reads a start GTID position as a user writes it: a MySQL

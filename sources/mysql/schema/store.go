@@ -4,7 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
 )
 
 // This file holds the on-disk layout of the schema history and the binlog
@@ -161,7 +162,7 @@ type Point struct {
 
 // Compare returns -1, 0 or +1 as p is before, at or after o.
 func (p Point) Compare(o Point) int {
-	if c := compareFiles(p.File, o.File); c != 0 {
+	if c := binlogfile.CompareNames(p.File, o.File); c != 0 {
 		return c
 	}
 	switch {
@@ -179,47 +180,4 @@ func (p Point) String() string {
 		return fmt.Sprintf("%s:%d (gtid %s)", p.File, p.Pos, p.GTID)
 	}
 	return fmt.Sprintf("%s:%d", p.File, p.Pos)
-}
-
-// compareFiles orders binlog file names: names of the form base.digits
-// with the same base compare by the number (of any length, leading zeros
-// ignored); anything else compares as plain strings, which is the best
-// that can be said about names that do not share a base.
-func compareFiles(a, b string) int {
-	if a == b {
-		return 0
-	}
-	ab, an, aok := splitBinlogName(a)
-	bb, bn, bok := splitBinlogName(b)
-	if aok && bok && ab == bb {
-		an = strings.TrimLeft(an, "0")
-		bn = strings.TrimLeft(bn, "0")
-		if len(an) != len(bn) {
-			if len(an) < len(bn) {
-				return -1
-			}
-			return 1
-		}
-		if c := strings.Compare(an, bn); c != 0 {
-			return c
-		}
-		// Equal numbers written with different zero padding: fall back
-		// to the text so that the order stays total and consistent.
-	}
-	return strings.Compare(a, b)
-}
-
-// splitBinlogName splits "base.000123" into "base" and "000123"; ok is
-// false when the name has no all-digit extension.
-func splitBinlogName(s string) (base, num string, ok bool) {
-	i := strings.LastIndexByte(s, '.')
-	if i < 0 || i == len(s)-1 {
-		return "", "", false
-	}
-	for j := i + 1; j < len(s); j++ {
-		if s[j] < '0' || s[j] > '9' {
-			return "", "", false
-		}
-	}
-	return s[:i], s[i+1:], true
 }
