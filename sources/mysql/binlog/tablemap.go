@@ -191,6 +191,10 @@ type Column struct {
 	PrimaryKeyPrefix int
 	// VectorDimensions is the VECTOR column's dimension count, 0 unknown.
 	VectorDimensions int
+	// labelsUTF8 marks ENUM/SET labels that came from a schema tracker
+	// (WithSchema), already UTF-8, rather than the TABLE_MAP's bytes in the
+	// column charset.
+	labelsUTF8 bool
 
 	// Derived from Meta:
 	// Length is the maximum byte length of CHAR/BINARY/VARCHAR, the

@@ -130,7 +130,7 @@ func (v *Value) AppendText(dst []byte) (out []byte, ok bool) {
 	case KindEnum:
 		if v.bits >= 1 && v.bits <= uint64(len(v.col.EnumValues)) {
 			cs := v.col.Charset
-			if cs == CharsetUnknown {
+			if cs == CharsetUnknown || v.col.labelsUTF8 {
 				cs = CharsetUTF8MB4
 			}
 			return AppendUTF8(dst, []byte(v.col.EnumValues[v.bits-1]), cs)
@@ -837,7 +837,11 @@ func appendText(dst, text []byte, c *Column) []byte {
 // charset, as a JSON string. ASCII and UTF-8 labels, the usual case, are
 // written without converting (or allocating).
 func appendLabel(dst []byte, label string, c *Column) []byte {
-	switch c.Charset {
+	cs := c.Charset
+	if c.labelsUTF8 {
+		cs = CharsetUTF8MB4
+	}
+	switch cs {
 	case CharsetUCS2, CharsetUTF16, CharsetUTF16LE, CharsetUTF32:
 		// Not ASCII-compatible: always convert.
 	case CharsetUnknown, CharsetUTF8MB3, CharsetUTF8MB4:
