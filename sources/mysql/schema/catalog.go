@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"maps"
 	"sort"
 	"strings"
 
@@ -31,6 +32,33 @@ type Catalog struct {
 	serverCharset     string
 	serverCollation   string
 	dbs               map[string]*dbEntry // key: nameKey(db)
+	// ignoredDBs are databases whose DDL is not tracked (nameKey).
+	ignoredDBs map[string]bool
+}
+
+// SystemDatabases returns the servers' own databases, whose tables are not
+// user data: mysql, information_schema, performance_schema and sys.
+func SystemDatabases() []string {
+	return []string{"mysql", "information_schema", "performance_schema", "sys"}
+}
+
+// SetIgnoredDatabases makes Apply pass over DDL on the tables of these
+// databases (a CREATE there adds nothing, an ALTER of a table there is no
+// ErrUnknownTable): typically SystemDatabases, whose tables the server
+// changes on upgrades and which the initial capture does not read. Call it
+// after SetCaseInsensitiveNames.
+func (c *Catalog) SetIgnoredDatabases(names ...string) {
+	c.ignoredDBs = make(map[string]bool, len(names))
+	for _, n := range names {
+		c.ignoredDBs[c.nameKey(n)] = true
+	}
+}
+
+// Ignored reports whether db is one of the ignored databases.
+func (c *Catalog) Ignored(db string) bool { return c.ignored(db) }
+
+func (c *Catalog) ignored(db string) bool {
+	return c.ignoredDBs[c.nameKey(db)]
 }
 
 // NewCatalog returns an empty catalog with case-sensitive names
@@ -78,6 +106,7 @@ func (c *Catalog) nameKey(s string) string {
 // shared: they are immutable.
 func (c *Catalog) Clone() *Catalog {
 	n := *c
+	n.ignoredDBs = maps.Clone(c.ignoredDBs)
 	n.dbs = make(map[string]*dbEntry, len(c.dbs))
 	for k, e := range c.dbs {
 		ne := &dbEntry{db: e.db, tables: make(map[string]*core.Table, len(e.tables))}

@@ -183,9 +183,28 @@ func (ap *applying) add(ch Change) {
 	ap.changes = append(ap.changes, ch)
 }
 
+// unknown reports a DDL on a table the catalog does not hold; nil for a
+// table of an ignored database (SetIgnoredDatabases), whose DDL is not
+// tracked.
 func (ap *applying) unknown(db, name string) error {
-	return fmt.Errorf("%w: %s.%s in %q", ErrUnknownTable, db, name, ap.stmt)
+	if ap.c.ignored(db) {
+		return nil
+	}
+	return &UnknownTableError{Schema: db, Name: name, Statement: ap.stmt}
 }
+
+// UnknownTableError is the error for a DDL on a table the catalog does not
+// hold. It wraps ErrUnknownTable.
+type UnknownTableError struct {
+	Schema, Name string
+	Statement    string
+}
+
+func (e *UnknownTableError) Error() string {
+	return fmt.Sprintf("%v: %s.%s in %q", ErrUnknownTable, e.Schema, e.Name, e.Statement)
+}
+
+func (e *UnknownTableError) Unwrap() error { return ErrUnknownTable }
 
 func (ap *applying) names(tn *ast.TableName) (string, string, error) {
 	db := tn.Schema.O
@@ -258,6 +277,9 @@ func (ap *applying) createTable(s *ast.CreateTableStmt) error {
 	db, name, err := ap.names(s.Table)
 	if err != nil {
 		return err
+	}
+	if ap.c.ignored(db) {
+		return nil
 	}
 	old := ap.c.Table(db, name)
 	if old != nil && s.IfNotExists {
