@@ -59,11 +59,13 @@ var ErrUntrackedTable = errors.New("schema: rows of a table the schema history d
 // TABLE_MAP, Rows for rows events. A Tracker does no I/O besides the
 // History's file and is not safe for concurrent use.
 type Tracker struct {
-	cat    *Catalog
-	app    *Applier
-	hist   *History // nil: not persisted
-	policy DDLErrorPolicy
-	log    *slog.Logger
+	cat  *Catalog
+	app  *Applier
+	hist *History // nil: not persisted
+	// recordedUntil: the history already holds the DDL up to this point.
+	recordedUntil Point
+	policy        DDLErrorPolicy
+	log           *slog.Logger
 	// maps holds, per table id, the last TABLE_MAP seen and what it
 	// resolved to, so that the TABLE_MAP each transaction repeats costs a
 	// map lookup.
@@ -83,6 +85,10 @@ type TrackerOptions struct {
 	// History receives every table version (nil: the tracker keeps only
 	// its Catalog).
 	History *History
+	// RecordedUntil is set when the events fed begin before the end of
+	// what History holds (a second read of binlog files): DDL at or
+	// before it is applied to the catalog but not recorded again.
+	RecordedUntil Point
 	// OnDDLError is the policy for DDL the tracker cannot apply.
 	OnDDLError DDLErrorPolicy
 	// Logger receives the warnings of DDLSkip; default slog.Default().
@@ -97,8 +103,8 @@ func NewTracker(cat *Catalog, opts TrackerOptions) *Tracker {
 	if l == nil {
 		l = slog.Default()
 	}
-	return &Tracker{cat: cat, app: NewApplier(), hist: opts.History, policy: opts.OnDDLError, log: l,
-		maps: map[uint64]*mappedTable{}}
+	return &Tracker{cat: cat, app: NewApplier(), hist: opts.History, recordedUntil: opts.RecordedUntil,
+		policy: opts.OnDDLError, log: l, maps: map[uint64]*mappedTable{}}
 }
 
 // Catalog returns the tracked state. The caller must not change it.
@@ -128,7 +134,7 @@ func (t *Tracker) Query(q *binlog.QueryEvent, at Point) ([]core.SchemaChange, er
 	if len(changes) == 0 {
 		return nil, nil
 	}
-	if t.hist != nil {
+	if t.hist != nil && at.Compare(t.recordedUntil) > 0 {
 		if err := t.hist.Record(at, t.entries(changes)); err != nil {
 			return nil, err
 		}

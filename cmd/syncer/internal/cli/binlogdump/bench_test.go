@@ -38,7 +38,7 @@ func BenchmarkDump(b *testing.B) {
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := Run(context.Background(), Options{Files: []string{path}}, io.Discard); err != nil {
+		if err := Run(context.Background(), Options{Files: []string{path}}, io.Discard, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -52,7 +52,7 @@ func BenchmarkStats(b *testing.B) {
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if err := Run(context.Background(), Options{Files: []string{path}, Stats: true}, io.Discard); err != nil {
+		if err := Run(context.Background(), Options{Files: []string{path}, Stats: true}, io.Discard, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,15 +10,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"strconv"
 	"time"
+
+	"github.com/seed5aa6e046/syncer/core"
+	"github.com/seed5aa6e046/syncer/sources/mysql/cdc"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
 )
 
 // Run reads opts.Files and writes JSON lines (or the --stats summary) to
-// stdout. Events before an error have been written when it returns.
-func Run(ctx context.Context, opts Options, stdout io.Writer) error {
+// stdout, and warnings to stderr. Events before an error have been written
+// when it returns.
+func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 	var ropts []binlogfile.Option
 	if opts.StartPosition > 0 {
 		ropts = append(ropts, binlogfile.WithStartPosition(opts.StartPosition))
@@ -29,14 +35,43 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) error {
 	if opts.NoVerifyChecksum {
 		ropts = append(ropts, binlogfile.WithDecoderOptions(binlog.WithoutChecksumVerification()))
 	}
+	var ft *cdc.FileTracker
+	if opts.SchemaFrom != nil {
+		var err error
+		ft, err = cdc.TrackFiles(ctx, cdc.FilesConfig{
+			Conn: opts.SchemaFrom, StateDir: opts.StateDir, Files: opts.Files, StartPos: opts.StartPosition,
+			ReaderOptions: ropts, OnDDLError: opts.OnDDLError, Include: tableFilter(opts.Tables),
+			Logger: slog.New(slog.NewTextHandler(stderr, nil)).With("cmd", cmdPath),
+		})
+		if err != nil {
+			return err
+		}
+		defer ft.Close()
+	}
 	r := binlogfile.OpenFiles(opts.Files, ropts...)
 	defer r.Close()
-	return dump(ctx, r, opts, stdout)
+	return dump(ctx, r, ft, opts, stdout)
+}
+
+// tableFilter is --tables as a predicate (nil: every table).
+func tableFilter(ps []TablePattern) func(schema, table string) bool {
+	if len(ps) == 0 {
+		return nil
+	}
+	return func(schema, table string) bool {
+		for _, p := range ps {
+			if p.Match(schema, table) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // dump writes the events of r; opts.Files is used only for the count in the
 // summary.
-func dump(ctx context.Context, r *binlogfile.Reader, opts Options, stdout io.Writer) error {
+// ft, when not nil, tracks the schema through the events.
+func dump(ctx context.Context, r *binlogfile.Reader, ft *cdc.FileTracker, opts Options, stdout io.Writer) error {
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	d := &dumper{opts: &opts, enc: newBodyEncoder(), start: time.Now(), st: stats{Events: map[string]int64{}}}
 	if len(opts.Types) > 0 {
@@ -66,6 +101,16 @@ func dump(ctx context.Context, r *binlogfile.Reader, opts Options, stdout io.Wri
 			}
 			return err
 		}
+		var table *core.Table
+		var changes []core.SchemaChange
+		if ft != nil {
+			if table, changes, err = ft.Track(ev); err != nil {
+				if ferr := w.Flush(); ferr != nil {
+					return ferr
+				}
+				return err
+			}
+		}
 		if !d.keep(ev) {
 			continue
 		}
@@ -76,7 +121,7 @@ func dump(ctx context.Context, r *binlogfile.Reader, opts Options, stdout io.Wri
 			}
 			continue
 		}
-		line, err = d.appendEvent(line[:0], ev)
+		line, err = d.appendTracked(line[:0], ev, table, changes)
 		if err != nil {
 			w.Flush()
 			return fmt.Errorf("binlog %s:%d: %s: %w", ev.File, ev.Pos, ev.Header.Type, err)
@@ -169,6 +214,27 @@ func (d *dumper) count(ev *binlogfile.Event) error {
 	}
 	d.st.Rows += int64(n)
 	return nil
+}
+
+func (d *dumper) appendTracked(dst []byte, ev *binlogfile.Event, table *core.Table, changes []core.SchemaChange) ([]byte, error) {
+	dst, err := d.appendEvent(dst, ev)
+	if err != nil || (table == nil && len(changes) == 0) {
+		return dst, err
+	}
+	dst = dst[:len(dst)-1] // reopen the object
+	if table != nil {
+		dst = append(dst, `,"schema_version":`...)
+		dst = strconv.AppendUint(dst, table.Version, 10)
+	}
+	if len(changes) > 0 {
+		b, err := json.Marshal(changes)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, `,"schema_changes":`...)
+		dst = append(dst, b...)
+	}
+	return append(dst, '}'), nil
 }
 
 // appendEvent appends one event as a JSON object (without the newline).

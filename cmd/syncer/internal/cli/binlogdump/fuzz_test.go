@@ -42,7 +42,7 @@ func FuzzDump(f *testing.F) {
 			var out bytes.Buffer
 			r := binlogfile.NewReader(bytes.NewReader(data), "fuzz",
 				binlogfile.WithDecoderOptions(binlog.WithoutChecksumVerification()))
-			_ = dump(context.Background(), r, Options{Stats: stats}, &out)
+			_ = dump(context.Background(), r, nil, Options{Stats: stats}, &out)
 			for _, l := range bytes.Split(bytes.TrimSuffix(out.Bytes(), []byte("\n")), []byte("\n")) {
 				if len(l) == 0 {
 					continue

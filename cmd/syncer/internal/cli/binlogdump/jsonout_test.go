@@ -58,7 +58,7 @@ func TestTablePattern(t *testing.T) {
 }
 
 func TestParseArgsInterspersed(t *testing.T) {
-	o, err := ParseArgs([]string{"a", "--stats", "b", "--start-position=8", "--", "--c"}, nil)
+	o, err := ParseArgs([]string{"a", "--stats", "b", "--start-position=8", "--", "--c"}, nil, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"strings"
 
 	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/command"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
+	"github.com/seed5aa6e046/syncer/sources/mysql/client"
+	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
 )
 
 const cmdPath = "binlog dump"
@@ -46,6 +49,21 @@ Flags:
                         print only one JSON summary: events per type, rows,
                         bytes, elapsed seconds, rows/s and MB/s
   --no-verify-checksum  do not verify CRC32 event checksums
+  --schema-from DSN     decode rows with the schema in force when they were
+                        written, tracked from the server that wrote the
+                        files (DSN as for 'binlog stream'; default
+                        $SYNCER_DSN when --state-dir is given): rows are
+                        keyed by column name even without
+                        binlog_row_metadata=FULL, and carry
+                        "schema_version"; DDL events carry "schema_changes"
+  --state-dir DIR       where the schema history is kept (needed with
+                        --schema-from). Empty, the schema at the start of
+                        the files is derived from the server's current
+                        schema and the DDL in the binlog since then, or
+                        refused when it cannot be known; later runs on the
+                        same server's files reuse it
+  --on-ddl-error P      fail (default): stop at a DDL statement the schema
+                        tracker cannot apply; skip: warn and go on
   -h, --help            show this help
 
 Exit status: 0 on success, 1 when a file cannot be read or decoded (the
@@ -70,6 +88,11 @@ type Options struct {
 	Stats bool
 	// NoVerifyChecksum skips CRC32 verification.
 	NoVerifyChecksum bool
+	// SchemaFrom is the server the files come from; with StateDir, rows
+	// are decoded with the tracked schema (nil: no tracking).
+	SchemaFrom *client.Config
+	StateDir   string
+	OnDDLError schema.DDLErrorPolicy
 }
 
 // TablePattern matches a schema and a table name.
@@ -90,19 +113,23 @@ func NewCmd() *command.Command {
 		Path:    cmdPath,
 		Summary: "print the events of binlog files as JSON lines",
 		Run: func(ctx context.Context, env command.Env, args []string) error {
-			opts, err := ParseArgs(args, env.Stdout)
+			opts, err := ParseArgs(args, env.Stdout, os.Getenv)
 			if err != nil {
 				return err
 			}
-			return Run(ctx, opts, env.Stdout)
+			return Run(ctx, opts, env.Stdout, env.Stderr)
 		},
 	}
 }
 
-// ParseArgs parses the command line of "binlog dump". Help goes to stdout.
-func ParseArgs(args []string, stdout io.Writer) (Options, error) {
+// dsnEnv supplies --schema-from, as it does --dsn for "binlog stream".
+const dsnEnv = "SYNCER_DSN"
+
+// ParseArgs parses the command line of "binlog dump". Help goes to stdout;
+// getenv reads SYNCER_DSN.
+func ParseArgs(args []string, stdout io.Writer, getenv func(string) string) (Options, error) {
 	var opts Options
-	var tables, types string
+	var tables, types, schemaFrom, onDDLError string
 	fs := flag.NewFlagSet(cmdPath, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Int64Var(&opts.StartPosition, "start-position", 0, "")
@@ -111,6 +138,9 @@ func ParseArgs(args []string, stdout io.Writer) (Options, error) {
 	fs.StringVar(&types, "types", "", "")
 	fs.BoolVar(&opts.Stats, "stats", false, "")
 	fs.BoolVar(&opts.NoVerifyChecksum, "no-verify-checksum", false, "")
+	fs.StringVar(&schemaFrom, "schema-from", "", "")
+	fs.StringVar(&opts.StateDir, "state-dir", "", "")
+	fs.StringVar(&onDDLError, "on-ddl-error", "fail", "")
 	files, err := command.ParseInterspersed(fs, args)
 	if err != nil {
 		err = command.FlagError(cmdPath, err)
@@ -137,6 +167,22 @@ func ParseArgs(args []string, stdout io.Writer) (Options, error) {
 	}
 	if opts.Types, err = parseTypes(types); err != nil {
 		return opts, err
+	}
+	if opts.OnDDLError, err = schema.ParseDDLErrorPolicy(onDDLError); err != nil {
+		return opts, command.Usagef(cmdPath, "--on-ddl-error: %v", err)
+	}
+	if schemaFrom == "" && opts.StateDir != "" {
+		schemaFrom = getenv(dsnEnv)
+	}
+	switch {
+	case schemaFrom != "" && opts.StateDir == "":
+		return opts, command.Usagef(cmdPath, "--schema-from needs --state-dir DIR, where the schema history is kept")
+	case opts.StateDir != "" && schemaFrom == "":
+		return opts, command.Usagef(cmdPath, "--state-dir needs --schema-from DSN (or $%s): the server that wrote the files", dsnEnv)
+	case schemaFrom != "":
+		if opts.SchemaFrom, err = client.ParseDSN(schemaFrom); err != nil {
+			return opts, command.Usagef(cmdPath, "--schema-from: %v", err)
+		}
 	}
 	return opts, nil
 }

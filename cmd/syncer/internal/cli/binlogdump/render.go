@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/seed5aa6e046/syncer/core"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
 )
@@ -36,6 +37,14 @@ func (r *Renderer) AppendEvent(dst []byte, ev *binlogfile.Event) ([]byte, error)
 	return r.d.appendEvent(dst, ev)
 }
 
+// AppendTracked appends the event's JSON object as AppendEvent does, plus
+// what the schema history says of it: "schema_version" on the TABLE_MAP and
+// rows events of a tracked table (the version of the definition the rows
+// were written with) and "schema_changes" on a DDL's QUERY event.
+func (r *Renderer) AppendTracked(dst []byte, ev *binlogfile.Event, table *core.Table, changes []core.SchemaChange) ([]byte, error) {
+	return r.d.appendTracked(dst, ev, table, changes)
+}
+
 // Count adds the event to the summary, decoding every value of its rows.
 func (r *Renderer) Count(ev *binlogfile.Event) error { return r.d.count(ev) }
 
@@ -53,3 +62,6 @@ func ParseTables(cmd, s string) ([]TablePattern, error) { return parseTablesFor(
 
 // ParseTypes parses a --types list for command path cmd.
 func ParseTypes(cmd, s string) ([]binlog.EventType, error) { return parseTypesFor(cmd, s) }
+
+// TableFilter returns --tables as a predicate (nil: every table).
+func TableFilter(ps []TablePattern) func(schema, table string) bool { return tableFilter(ps) }

@@ -14,6 +14,7 @@ import (
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/client"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
+	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
 )
 
 const cmdPath = "binlog stream"
@@ -73,6 +74,20 @@ Flags:
                         "synthetic":true
   --stats               print only a JSON summary at the end (with
                         --until-now): events, rows, bytes, rows/s, MB/s
+  --state-dir DIR       keep the schema history and the last position reached
+                        in DIR, and decode every row with the schema in
+                        force when it was written: rows are keyed by column
+                        name even without binlog_row_metadata=FULL and
+                        carry "schema_version"; DDL events carry
+                        "schema_changes". An empty DIR captures the schema
+                        at the start position (with --start-file, derived
+                        from the server's schema and the DDL since, or
+                        refused when it cannot be known); a later run with
+                        the same DIR and no start flag resumes where the
+                        last one stopped
+  --on-ddl-error P      with --state-dir: fail (default) stops at a DDL
+                        statement the schema tracker cannot apply, naming
+                        it and its position; skip warns and goes on
   --skip-preflight      do not check the server's configuration first
   --no-verify-checksum  do not verify CRC32 event checksums
   --log-format F        text (default) or json, for the log on stderr
@@ -98,13 +113,15 @@ type Options struct {
 	SkipPreflight bool
 	NoVerify      bool
 	LogJSON       bool
+	StateDir      string
+	OnDDLError    schema.DDLErrorPolicy
 }
 
 // ParseArgs parses the command line. Help goes to stdout; getenv reads
 // SYNCER_DSN.
 func ParseArgs(args []string, stdout io.Writer, getenv func(string) string) (Options, error) {
 	var opts Options
-	var dsn, startFile, startGTID, tables, types, logFormat string
+	var dsn, startFile, startGTID, tables, types, logFormat, onDDLError string
 	var startPos uint64
 	var serverID uint
 	fs := flag.NewFlagSet(cmdPath, flag.ContinueOnError)
@@ -125,6 +142,8 @@ func ParseArgs(args []string, stdout io.Writer, getenv func(string) string) (Opt
 	fs.BoolVar(&opts.SkipPreflight, "skip-preflight", false, "")
 	fs.BoolVar(&opts.NoVerify, "no-verify-checksum", false, "")
 	fs.StringVar(&logFormat, "log-format", "text", "")
+	fs.StringVar(&opts.StateDir, "state-dir", "", "")
+	fs.StringVar(&onDDLError, "on-ddl-error", "fail", "")
 	rest, err := command.ParseInterspersed(fs, args)
 	if err != nil {
 		err = command.FlagError(cmdPath, err)
@@ -196,6 +215,16 @@ func ParseArgs(args []string, stdout io.Writer, getenv func(string) string) (Opt
 	}
 	if opts.Types, err = binlogdump.ParseTypes(cmdPath, types); err != nil {
 		return opts, err
+	}
+	if opts.OnDDLError, err = schema.ParseDDLErrorPolicy(onDDLError); err != nil {
+		return opts, command.Usagef(cmdPath, "--on-ddl-error: %v", err)
+	}
+	if set["on-ddl-error"] && opts.StateDir == "" {
+		return opts, command.Usagef(cmdPath, "--on-ddl-error applies to the schema tracking of --state-dir")
+	}
+	if opts.StateDir != "" && startGTID != "" {
+		return opts, command.Usagef(cmdPath, "--start-gtid cannot be used with --state-dir: the schema history is kept by file position; "+
+			"start with --start-file/--start-pos or at the current position (no start flag)")
 	}
 	return opts, nil
 }

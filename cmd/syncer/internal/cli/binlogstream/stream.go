@@ -19,6 +19,7 @@ import (
 	"github.com/seed5aa6e046/syncer/internal/jsontext"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
+	"github.com/seed5aa6e046/syncer/sources/mysql/cdc"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
 )
 
@@ -52,15 +53,19 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 		cfg.DecoderOptions = append(cfg.DecoderOptions, binlog.WithoutChecksumVerification())
 	}
 
-	s, err := replication.Open(ctx, cfg)
+	src, err := openSource(ctx, cfg, opts, logger)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	}
-	defer s.Close()
+	defer src.close()
+	s := src.stream()
 	attrs := []any{"source", opts.Conn.Redacted(), "server_id", cfg.ServerID, "start", s.Checkpoint().String()}
+	if opts.StateDir != "" {
+		attrs = append(attrs, "state_dir", opts.StateDir, "resumed", src.cdc.Resumed())
+	}
 	if stop, ok := s.StopPosition(); ok {
 		attrs = append(attrs, "until", stop.String())
 	}
@@ -68,18 +73,34 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 
 	out := newFlushingWriter(stdout)
 	defer out.stop()
+	// commit flushes what was printed, then makes the checkpoint after it
+	// durable, so that a later run resumes after the last line printed of
+	// the last complete transaction.
+	lastCommit := time.Now()
+	commit := func() error {
+		if err := out.flush(); err != nil {
+			return err
+		}
+		lastCommit = time.Now()
+		return src.commit()
+	}
 	r := binlogdump.NewRenderer(opts.Tables, opts.Types)
 	files := map[string]bool{}
 	var line []byte
 	var fe binlogfile.Event
 	for {
-		ev, err := s.Next(ctx)
+		if opts.StateDir != "" && time.Since(lastCommit) >= commitEvery {
+			if err := commit(); err != nil {
+				return err
+			}
+		}
+		tev, err := src.next(ctx)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			if ferr := out.flush(); ferr != nil {
-				return ferr
+			if cerr := commit(); cerr != nil {
+				return cerr
 			}
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 				return nil // interrupted: a normal way to end a stream
@@ -89,6 +110,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 			}
 			return err
 		}
+		ev := tev.Event
 		if ev.Synthetic && !opts.Synthetic {
 			continue
 		}
@@ -103,7 +125,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 			}
 			continue
 		}
-		line, err = r.AppendEvent(line[:0], &fe)
+		line, err = r.AppendTracked(line[:0], &fe, tev.Table, tev.SchemaChanges)
 		if err != nil {
 			out.flush()
 			return fmt.Errorf("binlog %s:%d: %s: %w", ev.File, ev.Pos, ev.Header.Type, err)
@@ -123,8 +145,71 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 			return fmt.Errorf("write output: %w", err)
 		}
 	}
+	if err := commit(); err != nil {
+		return err
+	}
 	logger.Info("stream ended", "checkpoint", s.Checkpoint().String(), "reconnects", s.Reconnects())
-	return out.flush()
+	return nil
+}
+
+// commitEvery is how often the checkpoint is saved in --state-dir.
+const commitEvery = time.Second
+
+// source is the stream with or without the schema history.
+type source struct {
+	plain *replication.Stream
+	cdc   *cdc.Source
+	ev    cdc.Event
+}
+
+func openSource(ctx context.Context, cfg *replication.Config, opts Options, logger *slog.Logger) (*source, error) {
+	if opts.StateDir == "" {
+		s, err := replication.Open(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &source{plain: s}, nil
+	}
+	c, err := cdc.Open(ctx, cdc.Config{Replication: cfg, StateDir: opts.StateDir, OnDDLError: opts.OnDDLError,
+		Include: binlogdump.TableFilter(opts.Tables), Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	return &source{cdc: c}, nil
+}
+
+func (s *source) next(ctx context.Context) (*cdc.Event, error) {
+	if s.cdc != nil {
+		return s.cdc.Next(ctx)
+	}
+	ev, err := s.plain.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.ev = cdc.Event{Event: ev}
+	return &s.ev, nil
+}
+
+func (s *source) stream() *replication.Stream {
+	if s.cdc != nil {
+		return s.cdc.Stream()
+	}
+	return s.plain
+}
+
+func (s *source) commit() error {
+	if s.cdc != nil {
+		return s.cdc.Commit()
+	}
+	return nil
+}
+
+func (s *source) close() {
+	if s.cdc != nil {
+		s.cdc.Close()
+		return
+	}
+	s.plain.Close()
 }
 
 // appendStreamMembers appends the members "binlog stream" adds to a dump

@@ -1,0 +1,403 @@
+package cdc
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/seed5aa6e046/syncer/core"
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
+	"github.com/seed5aa6e046/syncer/sources/mysql/client"
+	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
+	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
+)
+
+// Config configures a Source.
+type Config struct {
+	// Replication is the connection and stream configuration. Its Start
+	// is where to start: the zero Position resumes from the state
+	// directory's checkpoint, or starts at the server's current position
+	// when there is none. A file position older than the history can
+	// answer for is reconstructed from the binlog (see Open). GTID starts
+	// are refused: the history is kept by file position.
+	Replication *replication.Config
+	// StateDir holds the schema history and the checkpoint; one Source
+	// at a time per directory.
+	StateDir string
+	// OnDDLError is the policy for DDL the schema tracker cannot apply.
+	OnDDLError schema.DDLErrorPolicy
+	// Include limits which tables' rows are resolved against the history
+	// (nil: all). DDL is tracked for every table whatever it says, since
+	// an excluded table may become an included one (RENAME).
+	Include func(schema, table string) bool
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Event is one binlog event with what the schema history says of it.
+type Event struct {
+	*replication.Event
+	// Table is the definition, with its Version, that a TABLE_MAP or rows
+	// event's values belong to: the schema in force when the rows were
+	// written. nil for other events, for excluded tables and for the
+	// server's own databases. A rows event's Table has been pointed at
+	// a TABLE_MAP completed from it, so its values decode with the
+	// tracked names, signedness, charsets and ENUM/SET labels.
+	Table *core.Table
+	// SchemaChanges are the changes a DDL statement (a QUERY event) made.
+	SchemaChanges []core.SchemaChange
+}
+
+// Source streams a server's binlog as a replica and decodes every row with
+// the schema in force when it was written, keeping the schema history and
+// a checkpoint in a state directory.
+type Source struct {
+	cfg       Config
+	log       *slog.Logger
+	hist      *schema.History
+	stream    *replication.Stream
+	tracker   *schema.Tracker
+	ev        Event
+	err       error
+	lastPrune time.Time
+	start     replication.Position
+	resumed   bool
+}
+
+// storedCheckpoint is the checkpoint's encoding in the history file.
+type storedCheckpoint struct {
+	File string `json:"file"`
+	Pos  uint64 `json:"pos"`
+	// GTID is the GTID state there, for people reading it; resuming
+	// uses the file position.
+	GTID string `json:"gtid,omitempty"`
+}
+
+// Open prepares the schema history and starts the stream.
+//
+//   - An empty state directory and no start position: the schema of every
+//     table is read from the server at a known binlog position (see
+//     CaptureAt), which becomes the start.
+//   - A checkpoint in the state directory and no start position: the
+//     stream resumes at the checkpoint with the schemas then in force.
+//   - A start file position the history covers: the schemas of that point.
+//   - A start file position and an empty state directory: the schema is
+//     read from the server now, and the binlog from the start to now is
+//     read for DDL to derive the schema at the start (schema.Rewind). A
+//     table that DDL in between changes before creating it cannot be known
+//     at the start, and Open refuses with an error that says which and
+//     where to start instead.
+func Open(ctx context.Context, cfg Config) (*Source, error) {
+	if cfg.Replication == nil || cfg.Replication.Conn == nil {
+		return nil, errors.New("cdc: no replication configuration")
+	}
+	if cfg.StateDir == "" {
+		return nil, errors.New("cdc: no state directory")
+	}
+	s := &Source{cfg: cfg, log: cfg.Logger, lastPrune: time.Now()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	start := cfg.Replication.Start
+	if start.Mode() == replication.ModeMySQLGTID || start.Mode() == replication.ModeMariaDBGTID {
+		return nil, fmt.Errorf("cdc: a GTID start position cannot be used with a state directory (%s): the schema history is kept by binlog file "+
+			"position. Start with a file position (--start-file/--start-pos) or with none (the server's current position); later runs resume by themselves",
+			cfg.StateDir)
+	}
+	hist, err := schema.OpenHistory(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	s.hist = hist
+	if err := s.open(ctx, start); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Source) open(ctx context.Context, start replication.Position) error {
+	connector, err := s.cfg.Replication.Conn.DriverConnector()
+	if err != nil {
+		return fmt.Errorf("cdc: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	db.SetMaxOpenConns(2)
+
+	if start.IsZero() {
+		cp, ok, err := loadCheckpoint(s.hist)
+		if err != nil {
+			return err
+		}
+		if ok {
+			start, s.resumed = cp, true
+		}
+	}
+	var cat *schema.Catalog
+	if start.IsZero() {
+		// First start at the current position: capture there.
+		var st *replication.BinlogStatus
+		cat, st, err = captureAt(ctx, db, s.scanner(), s.cfg.OnDDLError, s.log)
+		if err != nil {
+			return err
+		}
+		start = replication.Position{File: st.File, Pos: st.Pos}
+		at := schema.Point{File: st.File, Pos: st.Pos}
+		if _, err := s.hist.TruncateAfter(schema.Point{}); err != nil {
+			return err
+		}
+		if err := s.hist.Baseline(at, cat.Tables()); err != nil {
+			return err
+		}
+		s.log.Info("schema captured", "position", at.String(), "tables", len(cat.Tables()))
+		if err := s.openStream(ctx, start); err != nil {
+			return err
+		}
+	} else {
+		// Open the stream first: its pre-flight checks say best what is
+		// wrong with a start position (purged, past the end...).
+		if err := s.openStream(ctx, start); err != nil {
+			return err
+		}
+		at := schema.Point{File: start.File, Pos: start.Pos}
+		if cat, err = s.catalogAt(ctx, db, at); err != nil {
+			return err
+		}
+	}
+	s.start = start
+	s.tracker = schema.NewTracker(cat, schema.TrackerOptions{History: s.hist, OnDDLError: s.cfg.OnDDLError, Logger: s.log})
+	return s.saveCheckpoint(start)
+}
+
+func (s *Source) openStream(ctx context.Context, start replication.Position) error {
+	rc := *s.cfg.Replication
+	rc.Start = start
+	st, err := replication.Open(ctx, &rc)
+	if err != nil {
+		return err
+	}
+	s.stream = st
+	return nil
+}
+
+// catalogAt returns the catalog in force at a start file position, from
+// the history or, when the history is empty, from the server and the
+// binlog since the start.
+func (s *Source) catalogAt(ctx context.Context, db *sql.DB, at schema.Point) (*schema.Catalog, error) {
+	tables, err := s.hist.AsOf(at)
+	if err == nil {
+		// The stream will read and record again what the history holds
+		// past the start.
+		if _, err := s.hist.TruncateAfter(at); err != nil {
+			return nil, err
+		}
+		cat, err := readSettings(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tables {
+			cat.PutTable(t)
+		}
+		s.log.Info("schema history loaded", "position", at.String(), "tables", len(tables))
+		return cat, nil
+	}
+	if !errors.Is(err, schema.ErrNoHistory) {
+		return nil, err
+	}
+	if _, held, lerr := s.hist.Latest(); lerr != nil {
+		return nil, lerr
+	} else if held {
+		return nil, fmt.Errorf("cdc: the schema history in %s begins after %s, so it cannot tell the schema there (%w). "+
+			"Start at or after the checkpoint it holds (run without a start position), or use an empty state directory "+
+			"to reconstruct the schema at %s from the server and the binlog", s.cfg.StateDir, at, err, at)
+	}
+	now, st, err := captureAt(ctx, db, s.scanner(), s.cfg.OnDDLError, s.log)
+	if err != nil {
+		return nil, err
+	}
+	end := schema.Point{File: st.File, Pos: st.Pos}
+	if at.Compare(end) > 0 {
+		return nil, fmt.Errorf("cdc: start %s is past the server's current position %s", at, end)
+	}
+	window, err := s.scanner()(ctx, at, end)
+	if err != nil {
+		return nil, fmt.Errorf("cdc: read the binlog from %s to %s for the DDL in between: %w", at, end, err)
+	}
+	cat, unknown, err := schema.Rewind(now, window, s.cfg.OnDDLError)
+	if err != nil {
+		return nil, err
+	}
+	if len(unknown) > 0 {
+		return nil, &schema.UnknowableError{Start: at, Tables: unknown}
+	}
+	if err := s.hist.Baseline(at, cat.Tables()); err != nil {
+		return nil, err
+	}
+	s.log.Info("schema reconstructed", "position", at.String(), "from", end.String(), "ddl_events_read", len(window), "tables", len(cat.Tables()))
+	return cat, nil
+}
+
+// readSettings returns a catalog with the server's settings and
+// databases, without tables.
+func readSettings(ctx context.Context, db *sql.DB) (*schema.Catalog, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	defer conn.Close()
+	cat, err := newCatalog(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if err := readDatabases(ctx, conn, cat); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+// scanner reads windows of the source's binlog over a replication
+// connection of its own.
+func (s *Source) scanner() windowScanner {
+	return serverScanner(s.cfg.Replication.Conn, s.log)
+}
+
+// serverScanner returns a windowScanner reading the server's binlog.
+func serverScanner(conn *client.Config, log *slog.Logger) windowScanner {
+	return func(ctx context.Context, from, to schema.Point) ([]schema.QueryAt, error) {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		rc := replication.NewConfig(conn) // a server id of its own
+		rc.Start = replication.Position{File: from.File, Pos: from.Pos}
+		rc.SkipPreflight = true
+		rc.Reconnect.MaxAttempts = 3
+		rc.Logger = log
+		st, err := replication.Open(ctx, rc)
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		var out []schema.QueryAt
+		for {
+			ev, err := st.Next(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if ev.Synthetic {
+				continue
+			}
+			end := schema.Point{File: ev.NextFile, Pos: ev.NextPos}
+			if q, ok := ev.Body.(*binlog.QueryEvent); ok {
+				out = append(out, queryAt(q, end))
+			}
+			if end.Compare(to) >= 0 {
+				return out, nil
+			}
+		}
+	}
+}
+
+func loadCheckpoint(h *schema.History) (replication.Position, bool, error) {
+	b, ok, err := h.LoadCheckpoint()
+	if err != nil || !ok {
+		return replication.Position{}, false, err
+	}
+	var cp storedCheckpoint
+	if err := json.Unmarshal(b, &cp); err != nil || cp.File == "" {
+		return replication.Position{}, false, fmt.Errorf("cdc: the checkpoint in %s is not readable (%q): %v", h.Dir(), b, err)
+	}
+	return replication.Position{File: cp.File, Pos: cp.Pos}, true, nil
+}
+
+func (s *Source) saveCheckpoint(p replication.Position) error {
+	cp := storedCheckpoint{File: p.File, Pos: p.Pos}
+	switch {
+	case p.GTIDSet != nil:
+		cp.GTID = p.GTIDSet.String()
+	case p.MariaDBGTID != nil:
+		cp.GTID = p.MariaDBGTID.String()
+	}
+	b, err := json.Marshal(cp)
+	if err != nil {
+		return err
+	}
+	return s.hist.SaveCheckpoint(b)
+}
+
+// Start returns the position the stream started at.
+func (s *Source) Start() replication.Position { return s.start }
+
+// Resumed reports whether the start came from the state directory's
+// checkpoint.
+func (s *Source) Resumed() bool { return s.resumed }
+
+// Stream returns the underlying replication stream.
+func (s *Source) Stream() *replication.Stream { return s.stream }
+
+// Next returns the next event, with its table version or schema changes.
+// Like replication.Stream.Next, the Event is valid until the next call. An
+// error from the schema history (a TABLE_MAP contradicting the tracked
+// schema, a DDL that cannot be applied) ends the source: every later call
+// returns it.
+func (s *Source) Next(ctx context.Context) (*Event, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	ev, err := s.stream.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.ev = Event{Event: ev}
+	if ev.Synthetic {
+		return &s.ev, nil
+	}
+	s.ev.Table, s.ev.SchemaChanges, err = track(s.tracker, s.cfg.Include, ev.Body, schema.Point{File: ev.NextFile, Pos: ev.NextPos})
+	if err != nil {
+		s.err = fmt.Errorf("binlog %s:%d: %s: %w", ev.File, ev.Pos, ev.Header.Type, err)
+		return nil, s.err
+	}
+	return &s.ev, nil
+}
+
+// Checkpoint is the position after the last complete transaction read.
+func (s *Source) Checkpoint() replication.Position { return s.stream.Checkpoint() }
+
+// pruneEvery spaces the history's pruning, whose cost grows with the
+// number of tables.
+const pruneEvery = 10 * time.Minute
+
+// Commit makes the checkpoint durable: a later Open with no start position
+// resumes there, with the schemas then in force. Call it once everything
+// up to Checkpoint has been handled. Now and then it also prunes the
+// history of what no later restart can need.
+func (s *Source) Commit() error {
+	cp := s.stream.Checkpoint()
+	if err := s.saveCheckpoint(cp); err != nil {
+		return err
+	}
+	if time.Since(s.lastPrune) >= pruneEvery {
+		s.lastPrune = time.Now()
+		if _, err := s.hist.Prune(schema.Point{File: cp.File, Pos: cp.Pos}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close stops the stream and closes the history. It does not commit.
+func (s *Source) Close() error {
+	var err error
+	if s.stream != nil {
+		err = s.stream.Close()
+	}
+	if s.hist != nil {
+		if herr := s.hist.Close(); err == nil {
+			err = herr
+		}
+	}
+	return err
+}
