@@ -66,6 +66,11 @@ type Source struct {
 	lastPrune time.Time
 	start     replication.Position
 	resumed   bool
+	// checkpoint is the end of the last transaction whose every event the
+	// tracker took: the stream's own checkpoint moves past an event
+	// before the tracker has seen it, and a DDL the tracker refused must
+	// be read again on the next start.
+	checkpoint replication.Position
 }
 
 // storedCheckpoint is the checkpoint's encoding in the history file.
@@ -169,7 +174,7 @@ func (s *Source) open(ctx context.Context, start replication.Position) error {
 			return err
 		}
 	}
-	s.start = start
+	s.start, s.checkpoint = start, start
 	s.tracker = schema.NewTracker(cat, schema.TrackerOptions{History: s.hist, OnDDLError: s.cfg.OnDDLError, Logger: s.log})
 	return s.saveCheckpoint(start)
 }
@@ -360,11 +365,15 @@ func (s *Source) Next(ctx context.Context) (*Event, error) {
 		s.err = fmt.Errorf("binlog %s:%d: %s: %w", ev.File, ev.Pos, ev.Header.Type, err)
 		return nil, s.err
 	}
+	if ev.EndsTransaction {
+		s.checkpoint = s.stream.Checkpoint()
+	}
 	return &s.ev, nil
 }
 
-// Checkpoint is the position after the last complete transaction read.
-func (s *Source) Checkpoint() replication.Position { return s.stream.Checkpoint() }
+// Checkpoint is the position after the last complete transaction read
+// and tracked.
+func (s *Source) Checkpoint() replication.Position { return s.checkpoint.Clone() }
 
 // pruneEvery spaces the history's pruning, whose cost grows with the
 // number of tables.
@@ -375,7 +384,7 @@ const pruneEvery = 10 * time.Minute
 // up to Checkpoint has been handled. Now and then it also prunes the
 // history of what no later restart can need.
 func (s *Source) Commit() error {
-	cp := s.stream.Checkpoint()
+	cp := s.checkpoint
 	if err := s.saveCheckpoint(cp); err != nil {
 		return err
 	}

@@ -80,7 +80,12 @@ type Applier struct {
 
 // NewApplier returns an Applier.
 func NewApplier() *Applier {
-	return &Applier{p: parser.New(), exprP: parser.New()}
+	a := &Applier{p: parser.New(), exprP: parser.New()}
+	// Window function names (LAG, RANK, ...) are reserved words only in
+	// MySQL 8; DDL never calls them, and MariaDB allows them as names.
+	a.p.EnableWindowFunc(false)
+	a.exprP.EnableWindowFunc(false)
+	return a
 }
 
 // SetSQLMode sets the sql_mode the following statements were written
@@ -107,7 +112,7 @@ func (a *Applier) Apply(c *Catalog, defaultDB, query string) ([]Change, error) {
 	var changes []Change
 	var errs []error
 	for _, rs := range rewrite(query, a.mode) {
-		stmts, _, err := a.p.ParseSQL(rs.sql)
+		stmts, err := a.parse(rs.sql)
 		if err != nil {
 			// TiDB does not read everything MySQL does (triggers, events,
 			// some GRANT forms...): only a DDL we track is an error.
@@ -141,7 +146,7 @@ func (a *Applier) TableFromCreate(c *Catalog, schema, createSQL string) (*core.T
 	if len(rs) != 1 {
 		return nil, fmt.Errorf("schema: want one CREATE TABLE statement, got %d", len(rs))
 	}
-	stmts, _, err := a.p.ParseSQL(rs[0].sql)
+	stmts, err := a.parse(rs[0].sql)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %v", ErrUnparsable, rs[0].sql, err)
 	}

@@ -148,7 +148,7 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 	if err := commit(); err != nil {
 		return err
 	}
-	logger.Info("stream ended", "checkpoint", s.Checkpoint().String(), "reconnects", s.Reconnects())
+	logger.Info("stream ended", "checkpoint", src.checkpoint().String(), "reconnects", s.Reconnects())
 	return nil
 }
 
@@ -195,6 +195,13 @@ func (s *source) stream() *replication.Stream {
 		return s.cdc.Stream()
 	}
 	return s.plain
+}
+
+func (s *source) checkpoint() replication.Position {
+	if s.cdc != nil {
+		return s.cdc.Checkpoint()
+	}
+	return s.plain.Checkpoint()
 }
 
 func (s *source) commit() error {
