@@ -1,0 +1,147 @@
+package schema
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/seed5aa6e046/syncer/internal/testcorpus"
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
+)
+
+// BenchmarkTracking measures what schema tracking costs row decoding: the
+// binlog of `make bench-data` (over a million row changes, its CREATE
+// TABLE included) decoded and rendered as JSON, every value of every row,
+// without a Tracker ("off") and with one ("on": every QUERY through
+// Tracker.Query with a History on disk, every TABLE_MAP reconciled, every
+// rows event pointed at the completed TABLE_MAP). Compare rows/s.
+func BenchmarkTracking(b *testing.B) {
+	dir := os.Getenv("BENCH_BINLOG_DIR")
+	if dir == "" {
+		b.Skip("BENCH_BINLOG_DIR is not set; run `make bench-data` then `make bench`")
+	}
+	if !filepath.IsAbs(dir) {
+		root, err := testcorpus.ModuleRoot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir = filepath.Join(root, dir)
+	}
+	paths, err := filepath.Glob(filepath.Join(dir, "*.[0-9][0-9][0-9][0-9][0-9][0-9]"))
+	if err != nil || len(paths) == 0 {
+		b.Skipf("no binlog files in %s; run `make bench-data`", dir)
+	}
+	sort.Strings(paths)
+	var files [][]byte
+	var total int64
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, data)
+		total += int64(len(data))
+	}
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			rows, err := decodeTracked(b, files, paths, on)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(total)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := decodeTracked(b, files, paths, on); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// decodeTracked renders every value of every row of the files, feeding a
+// fresh Tracker (and History) when on.
+func decodeTracked(b *testing.B, files [][]byte, names []string, on bool) (int, error) {
+	var tr *Tracker
+	if on {
+		b.StopTimer()
+		h, err := OpenHistory(b.TempDir())
+		if err != nil {
+			return 0, err
+		}
+		defer h.Close()
+		cat := NewCatalog()
+		cat.SetFlavor(FlavorMariaDB)
+		cat.SetServerDefaults("utf8mb4", "")
+		cat.SetIgnoredDatabases(SystemDatabases()...)
+		if err := h.Baseline(Point{File: filepath.Base(names[0]), Pos: 4}, nil); err != nil {
+			return 0, err
+		}
+		tr = NewTracker(cat, TrackerOptions{History: h})
+		b.StartTimer()
+	}
+	var it binlog.RowIterator
+	var out []byte
+	rows := 0
+	for i, data := range files {
+		r := binlogfile.NewReader(bytes.NewReader(data), names[i])
+		for {
+			ev, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return rows, err
+			}
+			if tr != nil {
+				at := Point{File: filepath.Base(ev.File), Pos: uint64(ev.End())}
+				switch body := ev.Body.(type) {
+				case *binlog.QueryEvent:
+					_, err = tr.Query(body, at)
+				case *binlog.TableMapEvent:
+					_, err = tr.TableMap(body)
+				case *binlog.RowsEvent:
+					_, err = tr.Rows(body)
+				}
+				if err != nil {
+					return rows, err
+				}
+			}
+			re, ok := ev.Body.(*binlog.RowsEvent)
+			if !ok {
+				continue
+			}
+			it.Reset(re)
+			for it.Next() {
+				rows++
+				for _, image := range [2][]binlog.Value{it.Before(), it.After()} {
+					for i := range image {
+						if !image[i].Present() {
+							continue
+						}
+						if out, err = image[i].AppendJSON(out[:0]); err != nil {
+							return rows, err
+						}
+					}
+				}
+			}
+			if err := it.Err(); err != nil {
+				return rows, err
+			}
+		}
+		r.Close()
+	}
+	return rows, nil
+}
