@@ -255,8 +255,11 @@ func testLaggingReader(t *testing.T, metadata string) {
 		t.Fatal("no row with id=3 in the first run")
 	}
 
-	// 2. More DDL and rows, then resume from the state directory: only
-	// the new rows, each with its schema.
+	// 2. More DDL and rows, in a new binlog file, then resume from the
+	// state directory: only the new rows, each with its schema.
+	if err := m.FlushLogs(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	want2 := runLagSteps(t, m, lagPart2)
 	out, errs, code = runSyncer(t, timeout, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now", "--tables", "lag.*")
 	if code != 0 {
