@@ -136,6 +136,45 @@ func (a *Applier) Apply(c *Catalog, defaultDB, query string) ([]Change, error) {
 	return changes, errors.Join(errs...)
 }
 
+// tableNames returns every table (schema, name) the statements of query
+// name, with defaultDB for unqualified names; nil for what cannot be
+// parsed.
+func (a *Applier) tableNames(defaultDB, query string) [][2]string {
+	var out [][2]string
+	for _, rs := range rewrite(query, a.mode) {
+		stmts, err := a.parse(rs.sql)
+		if err != nil {
+			continue
+		}
+		for _, st := range stmts {
+			if u, ok := st.(*ast.UseStmt); ok {
+				defaultDB = u.DBName
+				continue
+			}
+			st.Accept(&tableNameCollector{defaultDB: defaultDB, out: &out})
+		}
+	}
+	return out
+}
+
+type tableNameCollector struct {
+	defaultDB string
+	out       *[][2]string
+}
+
+func (c *tableNameCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if tn, ok := n.(*ast.TableName); ok {
+		db := tn.Schema.O
+		if db == "" {
+			db = c.defaultDB
+		}
+		*c.out = append(*c.out, [2]string{db, tn.Name.O})
+	}
+	return n, false
+}
+
+func (c *tableNameCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
 // TableFromCreate builds a table from a CREATE TABLE statement (SHOW
 // CREATE TABLE output) for the initial capture. schema is the table's
 // database unless the statement qualifies the name. c supplies the

@@ -71,6 +71,16 @@ func Rewind(cat *Catalog, window []QueryAt, policy DDLErrorPolicy) (start *Catal
 		if len(other) > 0 && policy == DDLFail {
 			return nil, nil, &DDLError{At: q.At, Statement: q.Query, Err: errors.Join(other...)}
 		}
+		if err != nil {
+			// A statement that failed on an unknown table did not make
+			// the other tables it names either (the target of RENAME
+			// unknown TO x, the copy of CREATE TABLE x LIKE unknown):
+			// what the end catalog holds under those names did not
+			// exist at the start.
+			for _, n := range app.tableNames(q.Schema, q.Query) {
+				seen[key(n[0], n[1])] = true
+			}
+		}
 		for _, ch := range changes {
 			for _, t := range [...]*core.Table{ch.Old, ch.New} {
 				if t != nil {

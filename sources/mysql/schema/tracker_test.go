@@ -166,3 +166,22 @@ func names(ts []*core.Table) []string {
 	}
 	return out
 }
+
+// The names a statement failing on an unknown table also names did not
+// exist at the start: RENAME unknown TO x leaves x out of the start.
+func TestRewindRenameOfUnknown(t *testing.T) {
+	end := trackerCatalog(t, "CREATE DATABASE db", "CREATE TABLE kept (id INT)", "CREATE TABLE copy (id INT)")
+	start, unknown, err := Rewind(end, []QueryAt{
+		{Query: "RENAME TABLE keep TO kept", Schema: "db", At: pt(10)},
+		{Query: "CREATE TABLE copy LIKE kept", Schema: "db", At: pt(20)},
+	}, DDLFail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(start.Tables()) != 0 {
+		t.Errorf("start holds %v; kept and copy did not exist there", names(start.Tables()))
+	}
+	if len(unknown) != 1 || unknown[0].Name != "keep" {
+		t.Errorf("unknown: %+v", unknown)
+	}
+}
