@@ -213,11 +213,20 @@ func captureAt(ctx context.Context, db *sql.DB, scan windowScanner, policy schem
 	}
 }
 
-// stable reports whether no statement of the window changes a table of
-// cat's databases.
+// stable reports whether no statement of the window is table or database
+// DDL (outside the ignored databases). Any such statement makes the
+// capture ambiguous, whether or not the definitions read show its effect:
+// a CREATE TABLE may have come after the list of tables was read.
 func stable(cat *schema.Catalog, window []schema.QueryAt) bool {
-	start, unknown, err := schema.Rewind(cat, window, schema.DDLSkip)
-	return err == nil && len(unknown) == 0 && len(start.Tables()) == len(cat.Tables())
+	c := cat.Clone()
+	a := schema.NewApplier()
+	for _, q := range window {
+		a.SetSQLMode(q.SQLMode)
+		if ch, err := a.Apply(c, q.Schema, q.Query); len(ch) > 0 || err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // windowScanner returns the QUERY events between two points of the

@@ -271,10 +271,19 @@ func (s *Source) scanner() windowScanner {
 	return serverScanner(s.cfg.Replication.Conn, s.log)
 }
 
+// scanTimeout bounds a scan of the binlog between two positions the
+// server reported: far more than reading them takes.
+const scanTimeout = 5 * time.Minute
+
 // serverScanner returns a windowScanner reading the server's binlog.
 func serverScanner(conn *client.Config, log *slog.Logger) windowScanner {
 	return func(ctx context.Context, from, to schema.Point) ([]schema.QueryAt, error) {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		if from.Compare(to) >= 0 {
+			// Nothing between: a dump from the end would wait for an
+			// event that may never come.
+			return nil, nil
+		}
+		ctx, cancel := context.WithTimeout(ctx, scanTimeout)
 		defer cancel()
 		rc := replication.NewConfig(conn) // a server id of its own
 		rc.Start = replication.Position{File: from.File, Pos: from.Pos}
@@ -287,15 +296,17 @@ func serverScanner(conn *client.Config, log *slog.Logger) windowScanner {
 		}
 		defer st.Close()
 		var out []schema.QueryAt
+		reached := from
 		for {
 			ev, err := st.Next(ctx)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("read the binlog from %s to %s: reached %s: %w", from, to, reached, err)
 			}
 			if ev.Synthetic {
 				continue
 			}
 			end := schema.Point{File: ev.NextFile, Pos: ev.NextPos}
+			reached = end
 			if q, ok := ev.Body.(*binlog.QueryEvent); ok {
 				out = append(out, queryAt(q, end))
 			}

@@ -1,0 +1,167 @@
+package cdc
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
+	"github.com/seed5aa6e046/syncer/sources/mysql/client"
+	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
+	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
+	"github.com/seed5aa6e046/syncer/test/harness"
+)
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func connOf(t *testing.T, m *harness.MariaDB) *client.Config {
+	t.Helper()
+	user, pw := m.User()
+	c, err := client.ParseDSN(fmt.Sprintf("%s:%s@tcp(%s)/?timeout=5s", user, pw, m.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The capture is the schema at the position it returns, even while DDL and
+// writes run: replaying the binlog from that position onto it gives the
+// server's schema at the end, table for table.
+func TestCaptureAtUnderConcurrentDDL(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{RowMetadata: "MINIMAL"})
+	ctx := t.Context()
+	for _, q := range []string{"CREATE DATABASE c", "CREATE TABLE c.t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)", "CREATE TABLE c.other (id INT)"} {
+		if _, err := m.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn := connOf(t, m)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // DDL and rows, on and on
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			q := fmt.Sprintf("INSERT INTO c.t (v) VALUES (%d)", i)
+			if i%5 == 0 {
+				q = fmt.Sprintf("ALTER TABLE c.t ADD COLUMN c%d INT", i)
+			}
+			if _, err := m.DB().ExecContext(context.Background(), q); err != nil {
+				t.Errorf("%s: %v", q, err)
+				return
+			}
+			time.Sleep(3 * time.Millisecond)
+		}
+	}()
+	db := sql.OpenDB(mustConnector(t, conn))
+	defer db.Close()
+	type captured struct {
+		cat *schema.Catalog
+		at  schema.Point
+	}
+	var caps []captured
+	var refused int
+	for range 8 {
+		cat, st, err := captureAt(ctx, db, serverScanner(conn, quietLogger()), schema.DDLFail, quietLogger())
+		if err != nil {
+			refused++ // DDL kept overtaking it: an error, never a wrong schema
+			t.Logf("capture refused: %v", err)
+			continue
+		}
+		caps = append(caps, captured{cat, schema.Point{File: st.File, Pos: st.Pos}})
+	}
+	close(stop)
+	wg.Wait()
+	if len(caps) == 0 {
+		t.Fatalf("no capture succeeded in 8 tries (%d refused)", refused)
+	}
+	final, err := ReadCatalog(ctx, db, schema.DDLFail, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := currentPoint(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range caps {
+		window, err := serverScanner(conn, quietLogger())(ctx, c.at, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := schema.NewTracker(c.cat, schema.TrackerOptions{})
+		for _, q := range window {
+			if _, err := tr.Query(queryEvent(q), q.At); err != nil {
+				t.Fatalf("capture %d at %s: replaying %q: %v", i, c.at, q.Query, err)
+			}
+		}
+		for _, want := range final.Tables() {
+			got := tr.Catalog().Table(want.Schema, want.Name)
+			if got == nil || got.Fingerprint() != want.Fingerprint() {
+				t.Errorf("capture %d at %s, replayed to %s: %s is\n%+v\nthe server says\n%+v", i, c.at, st, want.QualifiedName(), got, want)
+			}
+		}
+	}
+	t.Logf("%d captures checked, %d refused", len(caps), refused)
+}
+
+func TestStable(t *testing.T) {
+	cat := schema.NewCatalog()
+	cat.SetIgnoredDatabases(schema.SystemDatabases()...)
+	a := schema.NewApplier()
+	if _, err := a.Apply(cat, "d", "CREATE TABLE t (id INT)"); err != nil {
+		t.Fatal(err)
+	}
+	p := schema.Point{File: "b.000001", Pos: 10}
+	for _, c := range []struct {
+		window []schema.QueryAt
+		want   bool
+	}{
+		{nil, true},
+		{[]schema.QueryAt{{Query: "BEGIN", At: p}, {Query: "INSERT INTO t VALUES (1)", Schema: "d", At: p}}, true},
+		{[]schema.QueryAt{{Query: "CREATE USER x", At: p}}, true},
+		{[]schema.QueryAt{{Query: "ALTER TABLE t ADD c INT", Schema: "d", At: p}}, false},
+		{[]schema.QueryAt{{Query: "CREATE TABLE n (a INT)", Schema: "d", At: p}}, false},
+		{[]schema.QueryAt{{Query: "CREATE TABLE t (id INT)", Schema: "d", At: p}}, false},
+		{[]schema.QueryAt{{Query: "ALTER TABLE mysql.user ADD c INT", Schema: "d", At: p}}, true},
+	} {
+		if got := stable(cat, c.window); got != c.want {
+			t.Errorf("stable(%v) = %v, want %v", c.window, got, c.want)
+		}
+	}
+}
+
+func mustConnector(t *testing.T, c *client.Config) driver.Connector {
+	t.Helper()
+	conn, err := c.DriverConnector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+func currentPoint(ctx context.Context, db *sql.DB) (schema.Point, error) {
+	st, err := replication.CurrentBinlogStatus(ctx, db)
+	if err != nil {
+		return schema.Point{}, err
+	}
+	return schema.Point{File: st.File, Pos: st.Pos}, nil
+}
+
+func queryEvent(q schema.QueryAt) *binlog.QueryEvent {
+	ev := &binlog.QueryEvent{Schema: q.Schema, Query: q.Query}
+	if q.SQLMode != 0 {
+		ev.StatusVars.SQLMode = &binlog.SQLMode{Bits: q.SQLMode}
+	}
+	return ev
+}
