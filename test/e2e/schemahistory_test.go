@@ -372,3 +372,59 @@ func TestStartBeforeUnknowableSchema(t *testing.T) {
 		t.Fatalf("dump of a file before an ALTER of a table that existed: exit %d\n%s", code, errs)
 	}
 }
+
+// A start past the point the history has read up to: the DDL in between
+// is read from the binlog first, for streams and for files.
+func TestHistoryGap(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{RowMetadata: "NO_LOG"})
+	user, pw := m.User()
+	dsn := dsnFor(m, user, pw, "")
+	state := filepath.Join(t.TempDir(), "s")
+	dumpState := filepath.Join(t.TempDir(), "d")
+	runLagSteps(t, m, []lagStep{
+		{sql: "CREATE DATABASE gap"},
+		{sql: "CREATE TABLE gap.t (id INT PRIMARY KEY, a INT UNSIGNED)"},
+		{sql: "INSERT INTO gap.t VALUES (1, 4000000000)"},
+	})
+	ctx := t.Context()
+	first, err := m.BinlogFiles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The history reads up to here, by stream and by file.
+	if _, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now"); code != 0 {
+		t.Fatalf("first stream: exit %d\n%s", code, errs)
+	}
+	if _, errs, code := runSyncer(t, 2*time.Minute, append([]string{"binlog", "dump", "--schema-from", dsn, "--state-dir", dumpState}, first...)...); code != 0 {
+		t.Fatalf("first dump: exit %d\n%s", code, errs)
+	}
+	if err := m.FlushLogs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Unseen: a DDL in a file nobody reads.
+	runLagSteps(t, m, []lagStep{{sql: "ALTER TABLE gap.t ADD COLUMN b VARCHAR(5) FIRST, MODIFY a BIGINT"}})
+	if err := m.FlushLogs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	files, err := m.BinlogFiles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := files[len(files)-1]
+	want := runLagSteps(t, m, []lagStep{
+		{sql: "INSERT INTO gap.t VALUES ('x', 2, -9000000000)", rows: []string{`t insert b="x" id=2 a=-9000000000`}},
+	})
+	out, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state,
+		"--start-file", filepath.Base(last), "--until-now", "--tables", "gap.*")
+	if code != 0 {
+		t.Fatalf("stream past the history: exit %d\n%s", code, errs)
+	}
+	got, _ := rowsOfSchema(t, out, "gap")
+	sameRows(t, "stream started past the history", got, want)
+	out, errs, code = runSyncer(t, 2*time.Minute, "binlog", "dump", "--schema-from", dsn, "--state-dir", dumpState, "--tables", "gap.*", last)
+	if code != 0 {
+		t.Fatalf("dump past the history: exit %d\n%s", code, errs)
+	}
+	got, _ = rowsOfSchema(t, out, "gap")
+	sameRows(t, "dump of files past the history", got, want)
+}

@@ -244,3 +244,30 @@ func queryAt(q *binlog.QueryEvent, p schema.Point) schema.QueryAt {
 	}
 	return qa
 }
+
+// queryEvent rebuilds the QUERY event of a scanned statement, for a
+// Tracker.
+func queryEvent(q schema.QueryAt) *binlog.QueryEvent {
+	ev := &binlog.QueryEvent{Schema: q.Schema, Query: q.Query}
+	if q.SQLMode != 0 {
+		ev.StatusVars.SQLMode = &binlog.SQLMode{Bits: q.SQLMode}
+	}
+	return ev
+}
+
+// catchUp brings a tracker whose catalog is the history's at from to the
+// point to, applying (and recording) the DDL the binlog holds in between:
+// a start past what the history has seen must not use the schema it last
+// saw.
+func catchUp(ctx context.Context, scan windowScanner, tr *schema.Tracker, from, to schema.Point) (int, error) {
+	window, err := scan(ctx, from, to)
+	if err != nil {
+		return 0, fmt.Errorf("read the binlog from %s, where the schema history ends, to the start %s: %w", from, to, err)
+	}
+	for _, q := range window {
+		if _, err := tr.Query(queryEvent(q), q.At); err != nil {
+			return 0, err
+		}
+	}
+	return len(window), nil
+}

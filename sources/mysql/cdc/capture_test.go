@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/client"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
 	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
@@ -156,12 +155,4 @@ func currentPoint(ctx context.Context, db *sql.DB) (schema.Point, error) {
 		return schema.Point{}, err
 	}
 	return schema.Point{File: st.File, Pos: st.Pos}, nil
-}
-
-func queryEvent(q schema.QueryAt) *binlog.QueryEvent {
-	ev := &binlog.QueryEvent{Schema: q.Schema, Query: q.Query}
-	if q.SQLMode != 0 {
-		ev.StatusVars.SQLMode = &binlog.SQLMode{Bits: q.SQLMode}
-	}
-	return ev
 }

@@ -44,6 +44,8 @@ type FileTracker struct {
 	cfg     FilesConfig
 	hist    *schema.History
 	tracker *schema.Tracker
+	// end is the point after the last event tracked.
+	end schema.Point
 }
 
 // TrackFiles prepares the schema in force at the start of cfg.Files: from
@@ -94,11 +96,6 @@ func (f *FileTracker) prepare(ctx context.Context) error {
 	tables, err := f.hist.AsOf(start)
 	switch {
 	case err == nil:
-		latest, _, err := f.hist.Latest()
-		if err != nil {
-			return err
-		}
-		opts.RecordedUntil = latest
 		cat, err := readSettings(ctx, db)
 		if err != nil {
 			return err
@@ -106,7 +103,27 @@ func (f *FileTracker) prepare(ctx context.Context) error {
 		for _, t := range tables {
 			cat.PutTable(t)
 		}
-		f.cfg.Logger.Info("schema history loaded", "position", start.String(), "tables", len(tables))
+		covered, _, err := f.hist.CoveredUntil()
+		if err != nil {
+			return err
+		}
+		if start.Compare(covered) > 0 {
+			// The history stops short of the files: read the DDL in
+			// between from the server, which must be the files'.
+			if !sameBase(start.File, covered.File) {
+				return fmt.Errorf("cdc: the schema history in %s ends at %s, before the files (%s), and they do not look like the same server's binlog: "+
+					"read the files in between first, or use an empty state directory", f.cfg.StateDir, covered, start)
+			}
+			tr := schema.NewTracker(cat, opts)
+			if _, err := catchUp(ctx, serverScanner(f.cfg.Conn, f.cfg.Logger), tr, covered, start); err != nil {
+				return err
+			}
+			cat = tr.Catalog()
+		}
+		if opts.RecordedUntil, _, err = f.hist.Latest(); err != nil {
+			return err
+		}
+		f.cfg.Logger.Info("schema history loaded", "position", start.String(), "tables", len(cat.Tables()))
 		f.tracker = schema.NewTracker(cat, opts)
 		return nil
 	case !errors.Is(err, schema.ErrNoHistory):
@@ -202,11 +219,24 @@ func sameBase(a, b string) bool {
 // table returns the table version its rows belong to (a rows event is
 // pointed at the completed TABLE_MAP, as with Source).
 func (f *FileTracker) Track(ev *binlogfile.Event) (*core.Table, []core.SchemaChange, error) {
-	t, chs, err := track(f.tracker, f.cfg.Include, ev.Body, schema.Point{File: filepath.Base(ev.File), Pos: uint64(ev.End())})
+	at := schema.Point{File: filepath.Base(ev.File), Pos: uint64(ev.End())}
+	t, chs, err := track(f.tracker, f.cfg.Include, ev.Body, at)
 	if err != nil {
 		return nil, nil, fmt.Errorf("binlog %s:%d: %s: %w", ev.File, ev.Pos, ev.Header.Type, err)
 	}
+	f.end = at
 	return t, chs, nil
+}
+
+// Done records that the history now holds every DDL up to the last event
+// tracked, so that a later read of the files that follow can use it. Call
+// it when the files have been read to their end (or stop position)
+// without error.
+func (f *FileTracker) Done() error {
+	if f.end.File == "" {
+		return nil
+	}
+	return f.hist.SetCoveredUntil(f.end)
 }
 
 // track feeds one event body, ending at point at, to the tracker.

@@ -196,17 +196,35 @@ func (s *Source) openStream(ctx context.Context, start replication.Position) err
 func (s *Source) catalogAt(ctx context.Context, db *sql.DB, at schema.Point) (*schema.Catalog, error) {
 	tables, err := s.hist.AsOf(at)
 	if err == nil {
-		// The stream will read and record again what the history holds
-		// past the start.
-		if _, err := s.hist.TruncateAfter(at); err != nil {
-			return nil, err
-		}
 		cat, err := readSettings(ctx, db)
 		if err != nil {
 			return nil, err
 		}
 		for _, t := range tables {
 			cat.PutTable(t)
+		}
+		covered, _, err := s.hist.CoveredUntil()
+		if err != nil {
+			return nil, err
+		}
+		if at.Compare(covered) > 0 {
+			// The history stops short of the start: read the DDL in
+			// between before trusting it.
+			tr := schema.NewTracker(cat, schema.TrackerOptions{History: s.hist, OnDDLError: s.cfg.OnDDLError, Logger: s.log})
+			n, err := catchUp(ctx, s.scanner(), tr, covered, at)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.hist.SetCoveredUntil(at); err != nil {
+				return nil, err
+			}
+			s.log.Info("schema history brought up to the start", "from", covered.String(), "position", at.String(), "events_read", n)
+			return tr.Catalog(), nil
+		}
+		// The stream will read and record again what the history holds
+		// past the start.
+		if _, err := s.hist.TruncateAfter(at); err != nil {
+			return nil, err
 		}
 		s.log.Info("schema history loaded", "position", at.String(), "tables", len(tables))
 		return cat, nil
@@ -396,6 +414,9 @@ const pruneEvery = 10 * time.Minute
 // history of what no later restart can need.
 func (s *Source) Commit() error {
 	cp := s.checkpoint
+	if err := s.hist.SetCoveredUntil(schema.Point{File: cp.File, Pos: cp.Pos}); err != nil {
+		return err
+	}
 	if err := s.saveCheckpoint(cp); err != nil {
 		return err
 	}

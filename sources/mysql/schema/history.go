@@ -750,6 +750,9 @@ func (h *History) TruncateAfter(p Point) (int, error) {
 			}
 			keys = append(keys, bytes.Clone(k))
 		}
+		if err := lowerCovered(tx, p); err != nil {
+			return err
+		}
 		if err := deleteRecords(tx, keys); err != nil {
 			return err
 		}

@@ -185,3 +185,43 @@ func TestRewindRenameOfUnknown(t *testing.T) {
 		t.Errorf("unknown: %+v", unknown)
 	}
 }
+
+func TestHistoryCoveredUntil(t *testing.T) {
+	h, err := OpenHistory(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	check := func(want uint64, wantOK bool) {
+		t.Helper()
+		got, ok, err := h.CoveredUntil()
+		if err != nil || ok != wantOK || (ok && got != pt(want)) {
+			t.Fatalf("CoveredUntil = %v %v %v, want %d %v", got, ok, err, want, wantOK)
+		}
+	}
+	check(0, false)
+	cat := trackerCatalog(t, "CREATE DATABASE db", "CREATE TABLE t (id INT)")
+	if err := h.Baseline(pt(4), cat.Tables()); err != nil {
+		t.Fatal(err)
+	}
+	check(4, true)
+	for _, p := range []uint64{100, 50} {
+		if err := h.SetCoveredUntil(pt(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(100, true)
+	tr := NewTracker(cat, TrackerOptions{History: h})
+	if _, err := tr.Query(&binlog.QueryEvent{Schema: "db", Query: "ALTER TABLE t ADD c INT"}, pt(200)); err != nil {
+		t.Fatal(err)
+	}
+	check(200, true)
+	if _, err := h.TruncateAfter(pt(150)); err != nil {
+		t.Fatal(err)
+	}
+	check(150, true)
+	if _, err := h.TruncateAfter(pt(20)); err != nil {
+		t.Fatal(err)
+	}
+	check(20, true)
+}

@@ -131,6 +131,12 @@ func dump(ctx context.Context, r *binlogfile.Reader, ft *cdc.FileTracker, opts O
 			return fmt.Errorf("write output: %w", err)
 		}
 	}
+	if ft != nil {
+		if err := ft.Done(); err != nil {
+			w.Flush()
+			return err
+		}
+	}
 	if opts.Stats {
 		d.st.Files = len(opts.Files)
 		d.st.Bytes = r.BytesRead()
