@@ -31,6 +31,11 @@ type pass struct {
 	minimal bool     // binlog_row_metadata=MINIMAL: no column names or ENUM/SET labels
 	noLog   bool     // binlog_row_metadata=NO_LOG (with minimal): no signedness or charsets either
 	partial bool     // binlog_row_image=MINIMAL/NOBLOB: images may omit columns (not the primary key)
+	// history dumps with --schema-from/--state-dir: the schema history
+	// supplies what the metadata lacks, so every value must be as with
+	// FULL metadata (minimal and noLog stay false) whatever the server
+	// logged.
+	history bool
 	globals []string // SET GLOBAL statements run before the workload
 	tables  []table  // default tables()
 	steps   []step   // default workload()
@@ -666,7 +671,12 @@ func runPass(t *testing.T, db *harness.MariaDB, p pass) []string {
 	keepFiles(t, p.name, files)
 	t.Logf("%s: workload and snapshots took %s", p.name, time.Since(start).Round(time.Millisecond))
 	start = time.Now()
-	events := dump(t, files...)
+	var args []string
+	if p.history {
+		user, pw := db.User()
+		args = []string{"--schema-from", dsnFor(db, user, pw, ""), "--state-dir", t.TempDir()}
+	}
+	events := dump(t, append(args, files...)...)
 	defer func() { t.Logf("%s: dump and comparison took %s", p.name, time.Since(start).Round(time.Millisecond)) }()
 	got, total := rowsOf(t, events, p.schema, p.minimal)
 	if total == 0 {
@@ -685,7 +695,7 @@ func runPass(t *testing.T, db *harness.MariaDB, p pass) []string {
 	}
 
 	// --stats decodes every value and counts the same rows.
-	stats := dump(t, append([]string{"--stats"}, files...)...)
+	stats := dump(t, append(append([]string{"--stats"}, args...), files...)...)
 	if len(stats) != 1 {
 		t.Fatalf("--stats printed %d JSON lines, want 1", len(stats))
 	}
@@ -750,6 +760,14 @@ func TestDifferential(t *testing.T) {
 		// noLogExpectation for what the dump prints then.
 		{name: "nolog", schema: "e2e_nolog", minimal: true, noLog: true,
 			globals: []string{"SET GLOBAL binlog_row_metadata = 'NO_LOG'", "SET GLOBAL binlog_checksum = 'CRC32'",
+				"SET GLOBAL binlog_row_image = 'FULL'"}},
+		// The same binlogs read with the schema history: every value as
+		// with FULL metadata (names, labels, signedness, charsets).
+		{name: "nolog-history", schema: "e2e_nolog_history", history: true,
+			globals: []string{"SET GLOBAL binlog_row_metadata = 'NO_LOG'", "SET GLOBAL binlog_checksum = 'CRC32'",
+				"SET GLOBAL binlog_row_image = 'FULL'"}},
+		{name: "minimal-history", schema: "e2e_minimal_history", history: true,
+			globals: []string{"SET GLOBAL binlog_row_metadata = 'MINIMAL'", "SET GLOBAL binlog_checksum = 'CRC32'",
 				"SET GLOBAL binlog_row_image = 'FULL'"}},
 	} {
 		t.Run(p.name, func(t *testing.T) {
