@@ -28,9 +28,9 @@ import (
 type pass struct {
 	name    string
 	schema  string
-	minimal bool     // binlog_row_metadata=MINIMAL: no column names or ENUM/SET labels
-	noLog   bool     // binlog_row_metadata=NO_LOG (with minimal): no signedness or charsets either
-	partial bool     // binlog_row_image=MINIMAL/NOBLOB: images may omit columns (not the primary key)
+	minimal bool // binlog_row_metadata=MINIMAL: no column names or ENUM/SET labels
+	noLog   bool // binlog_row_metadata=NO_LOG (with minimal): no signedness or charsets either
+	partial bool // binlog_row_image=MINIMAL/NOBLOB: images may omit columns (not the primary key)
 	// history dumps with --schema-from/--state-dir: the schema history
 	// supplies what the metadata lacks, so every value must be as with
 	// FULL metadata (minimal and noLog stay false) whatever the server
