@@ -8,5 +8,10 @@
 // raises each time the definition changes. Fingerprint is a stable hash of
 // the definition, so two readers agree on whether a table changed.
 //
-// The pipeline runtime, records, batching and checkpoints come with issue 5.
+// SchemaChange (change.go) is the record a DDL statement becomes: the
+// table before and after, the statement and its Position, for sinks to
+// evolve their tables; rows decoded after it carry the new Version.
+//
+// The pipeline runtime, row records, batching and checkpoints come with
+// issue 5.
 package core

@@ -22,6 +22,27 @@
 // before the first baseline: the schema there is unknown, and a caller
 // must refuse to decode rather than guess.
 //
+// # Tracker and Rewind
+//
+// Tracker (tracker.go) is the pipeline's use of all of this, without I/O
+// besides the History file: fed a binlog's QUERY, TABLE_MAP and rows
+// events in order, it applies each DDL to its Catalog and records the new
+// versions at the event's end point, returning core.SchemaChange records;
+// it reconciles each TABLE_MAP with the tracked table and points rows
+// events at a TABLE_MAP completed from it (binlog.TableMapEvent.
+// WithSchema: names, signedness, charsets, ENUM/SET labels), returning the
+// table version the rows belong to. DDL it cannot apply follows a
+// DDLErrorPolicy (DDLFail, the default, or DDLSkip). A cheap first-word
+// test keeps BEGIN, COMMIT and statement-format DML away from the parser.
+//
+// Rewind derives the catalog at the start of a binlog window from the
+// catalog read at its end and the window's QUERY events: tables the window
+// creates first did not exist at the start, tables it changes before
+// defining them cannot be known there (Unknowable, UnknowableError).
+// History.CoveredUntil says how far the binlog has been read into a
+// history, so that a reader starting further on reads the DDL in between
+// first.
+//
 // # Reconciliation
 //
 // A TABLE_MAP is the truth for the rows that follow it. Reconcile compares
