@@ -844,4 +844,21 @@ func TestDifferentialCompressed(t *testing.T) {
 		t.Errorf("%d compressed rows events and %d uncompressed ones; want mostly compressed", compressed, plain)
 	}
 	t.Logf("event type counts in %s: %v", filepath.Base(files[0]), total)
+
+	// The schema history through compressed events: its DDL comes in
+	// QUERY_COMPRESSED, the metadata is NO_LOG, and every value must be
+	// as with FULL metadata.
+	files = runPass(t, db, pass{name: "compressed-nolog-history", schema: "e2e_compressed_history", history: true,
+		globals: []string{"SET GLOBAL binlog_row_metadata = 'NO_LOG'"}})
+	var queries int
+	for _, f := range files {
+		counts, err := eventTypeCounts(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries += counts[165]
+	}
+	if queries == 0 {
+		t.Errorf("no QUERY_COMPRESSED events in %v: the history's DDL did not come compressed", files)
+	}
 }
