@@ -15,8 +15,7 @@ import (
 // corpus (MySQL 5.x to 9.x, MariaDB 5.5 to 11.x) with a Tracker that
 // starts from an empty catalog, and checks every TABLE_MAP of a table the
 // file created against what the tracker made of its CREATE and ALTERs. Real
-// servers' DDL must parse (a statement TiDB's grammar cannot read is a
-// failure unless listed in corpusUnparsable), and the tracked tables must
+// servers' DDL must parse, and the tracked tables must
 // agree with the servers' own TABLE_MAPs: column count, types, signedness,
 // DECIMAL precision, and names and ENUM/SET labels where the file has
 // FULL metadata.
