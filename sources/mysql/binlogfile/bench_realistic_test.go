@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"testing"
 
 	"github.com/seed5aa6e046/syncer/internal/testcorpus"
@@ -24,29 +21,7 @@ import (
 // every allocation of the whole decode (events, table maps, buffers) divided
 // by the rows decoded.
 func BenchmarkDecodeRealisticBinlog(b *testing.B) {
-	dir := os.Getenv("BENCH_BINLOG_DIR")
-	if dir == "" {
-		b.Skip("BENCH_BINLOG_DIR is not set; run `make bench-data` then `make bench`")
-	}
-	if !filepath.IsAbs(dir) {
-		// Relative to the module root, where `make bench-data` writes.
-		dir = filepath.Join(benchModuleRoot(b), dir)
-	}
-	paths, err := filepath.Glob(filepath.Join(dir, "*.[0-9][0-9][0-9][0-9][0-9][0-9]"))
-	if err != nil || len(paths) == 0 {
-		b.Skipf("no binlog files in %s; run `make bench-data`", dir)
-	}
-	sort.Strings(paths)
-	var files [][]byte
-	var total int64
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		files = append(files, data)
-		total += int64(len(data))
-	}
+	files, paths, total := testcorpus.BenchBinlogs(b)
 
 	// "decode" parses every value of every row (integers, temporals and
 	// floats into their fields, DECIMAL and JSON validated, strings sliced);
@@ -129,12 +104,4 @@ func decodeAll(files [][]byte, names []string, render bool) (int, error) {
 		r.Close()
 	}
 	return rows, nil
-}
-
-func benchModuleRoot(b *testing.B) string {
-	root, err := testcorpus.ModuleRoot()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return root
 }

@@ -33,9 +33,6 @@ func ReadCatalog(ctx context.Context, db *sql.DB, policy schema.DDLErrorPolicy, 
 	if err != nil {
 		return nil, err
 	}
-	if err := readDatabases(ctx, conn, cat); err != nil {
-		return nil, err
-	}
 	type name struct{ db, table string }
 	var tables []name
 	// MariaDB lists system-versioned tables as SYSTEM VERSIONED.
@@ -105,8 +102,9 @@ func readDatabases(ctx context.Context, conn *sql.Conn, cat *schema.Catalog) err
 	return nil
 }
 
-// newCatalog reads the server settings a catalog needs, and sets the
-// session up so that SHOW CREATE TABLE prints what the parser reads.
+// newCatalog returns a catalog with the server's settings and user
+// databases, without tables, and sets the session up so that SHOW CREATE
+// TABLE prints what the parser reads.
 func newCatalog(ctx context.Context, conn *sql.Conn) (*schema.Catalog, error) {
 	// Backquoted names whatever the global sql_mode (ANSI_QUOTES would
 	// print double quotes); utf8mb4 so that names and comments arrive as
@@ -146,6 +144,9 @@ func newCatalog(ctx context.Context, conn *sql.Conn) (*schema.Catalog, error) {
 	cat.SetServerDefaults(vars["character_set_server"], vars["collation_server"])
 	if v := strings.ToUpper(vars["explicit_defaults_for_timestamp"]); v == "OFF" || v == "0" {
 		cat.SetExplicitDefaultsForTimestamp(false)
+	}
+	if err := readDatabases(ctx, conn, cat); err != nil {
+		return nil, err
 	}
 	return cat, nil
 }

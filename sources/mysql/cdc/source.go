@@ -273,14 +273,7 @@ func readSettings(ctx context.Context, db *sql.DB) (*schema.Catalog, error) {
 		return nil, fmt.Errorf("read schema: %w", err)
 	}
 	defer conn.Close()
-	cat, err := newCatalog(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	if err := readDatabases(ctx, conn, cat); err != nil {
-		return nil, err
-	}
-	return cat, nil
+	return newCatalog(ctx, conn)
 }
 
 // scanner reads windows of the source's binlog over a replication

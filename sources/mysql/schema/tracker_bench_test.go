@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"testing"
 
 	"github.com/seed5aa6e046/syncer/internal/testcorpus"
@@ -23,32 +21,7 @@ import (
 // Tracker.Query with a History on disk, every TABLE_MAP reconciled, every
 // rows event pointed at the completed TABLE_MAP). Compare rows/s.
 func BenchmarkTracking(b *testing.B) {
-	dir := os.Getenv("BENCH_BINLOG_DIR")
-	if dir == "" {
-		b.Skip("BENCH_BINLOG_DIR is not set; run `make bench-data` then `make bench`")
-	}
-	if !filepath.IsAbs(dir) {
-		root, err := testcorpus.ModuleRoot()
-		if err != nil {
-			b.Fatal(err)
-		}
-		dir = filepath.Join(root, dir)
-	}
-	paths, err := filepath.Glob(filepath.Join(dir, "*.[0-9][0-9][0-9][0-9][0-9][0-9]"))
-	if err != nil || len(paths) == 0 {
-		b.Skipf("no binlog files in %s; run `make bench-data`", dir)
-	}
-	sort.Strings(paths)
-	var files [][]byte
-	var total int64
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		files = append(files, data)
-		total += int64(len(data))
-	}
+	files, paths, total := testcorpus.BenchBinlogs(b)
 	for _, mode := range []struct {
 		name       string
 		on, render bool
