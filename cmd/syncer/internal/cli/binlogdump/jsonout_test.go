@@ -2,7 +2,12 @@ package binlogdump
 
 import (
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
+
+	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/command"
+	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
 )
 
 func TestAppendBody(t *testing.T) {
@@ -64,6 +69,35 @@ func TestParseArgsInterspersed(t *testing.T) {
 	}
 	if !o.Stats || o.StartPosition != 8 || len(o.Files) != 3 || o.Files[0] != "a" || o.Files[1] != "b" || o.Files[2] != "--c" {
 		t.Fatalf("%+v", o)
+	}
+}
+
+func TestParseArgsSchemaFrom(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	env := func(k string) string {
+		if k == "SYNCER_DSN" {
+			return "u:p@tcp(db:3306)/"
+		}
+		return ""
+	}
+	o, err := ParseArgs([]string{"--schema-from", "u@tcp(h:3307)/", "--state-dir", "s", "--on-ddl-error", "skip", "f"}, nil, noEnv)
+	if err != nil || o.SchemaFrom == nil || o.SchemaFrom.Addr != "h:3307" || o.StateDir != "s" || o.OnDDLError != schema.DDLSkip {
+		t.Fatalf("%+v %v", o, err)
+	}
+	if o, err = ParseArgs([]string{"--state-dir", "s", "f"}, nil, env); err != nil || o.SchemaFrom == nil || o.SchemaFrom.Addr != "db:3306" {
+		t.Fatalf("$SYNCER_DSN: %+v %v", o, err)
+	}
+	for args, want := range map[string]string{
+		"--schema-from u@tcp(h)/ f":                                "needs --state-dir",
+		"--state-dir s f":                                          "needs --schema-from",
+		"--schema-from u@tcp(h)/?bogus=1 --state-dir s f":          "unknown option",
+		"--schema-from u@tcp(h)/ --state-dir s --on-ddl-error x f": "want fail or skip",
+	} {
+		_, err := ParseArgs(strings.Fields(args), nil, noEnv)
+		var ue *command.UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want a usage error containing %q", args, err, want)
+		}
 	}
 }
 

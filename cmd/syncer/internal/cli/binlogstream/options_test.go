@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/command"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
+	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
 )
 
 func noEnv(string) string { return "" }
@@ -57,24 +58,31 @@ func TestParseArgsErrors(t *testing.T) {
 	for args, want := range map[string]string{
 		"":                              "no source",
 		"--dsn u@tcp(h)/ --start-pos 9": "--start-pos needs --start-file",
-		"--dsn u@tcp(h)/ --start-file f --start-pos 2":      "inside the 4-byte magic",
-		"--dsn u@tcp(h)/ --start-file f --start-gtid 0-1-1": "cannot be combined",
-		"--dsn u@tcp(h)/ --start-gtid 0-1":                  "--start-gtid",
-		"--dsn u@tcp(h)/ --server-id 0":                     "--server-id 0",
-		"--dsn u@tcp(h)/ --heartbeat 0s":                    "--heartbeat",
-		"--dsn u@tcp(h)/ --read-timeout 1s":                 "must exceed --heartbeat",
-		"--dsn u@tcp(h)/ --stats":                           "--until-now",
-		"--dsn u@tcp(h)/ --log-format xml":                  "--log-format",
-		"--dsn u@tcp(h)/?bogus=1":                           "unknown option",
-		"--dsn u@tcp(h)/ extra":                             "takes no arguments",
-		"--dsn u@tcp(h)/ --types NOPE":                      "unknown event type",
-		"--dsn u@tcp(h)/ --nope":                            "nope",
+		"--dsn u@tcp(h)/ --start-file f --start-pos 2":       "inside the 4-byte magic",
+		"--dsn u@tcp(h)/ --start-file f --start-gtid 0-1-1":  "cannot be combined",
+		"--dsn u@tcp(h)/ --start-gtid 0-1":                   "--start-gtid",
+		"--dsn u@tcp(h)/ --server-id 0":                      "--server-id 0",
+		"--dsn u@tcp(h)/ --heartbeat 0s":                     "--heartbeat",
+		"--dsn u@tcp(h)/ --read-timeout 1s":                  "must exceed --heartbeat",
+		"--dsn u@tcp(h)/ --stats":                            "--until-now",
+		"--dsn u@tcp(h)/ --log-format xml":                   "--log-format",
+		"--dsn u@tcp(h)/?bogus=1":                            "unknown option",
+		"--dsn u@tcp(h)/ extra":                              "takes no arguments",
+		"--dsn u@tcp(h)/ --types NOPE":                       "unknown event type",
+		"--dsn u@tcp(h)/ --nope":                             "nope",
+		"--dsn u@tcp(h)/ --state-dir d --on-ddl-error maybe": "want fail or skip",
+		"--dsn u@tcp(h)/ --on-ddl-error skip":                "applies to the schema tracking of --state-dir",
+		"--dsn u@tcp(h)/ --state-dir d --start-gtid 0-1-1":   "kept by file position",
 	} {
 		_, err := ParseArgs(strings.Fields(args), io.Discard, noEnv)
 		var ue *command.UsageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want a usage error containing %q", args, err, want)
 		}
+	}
+	opts, err := ParseArgs(strings.Fields("--dsn u@tcp(h)/ --state-dir /tmp/s --on-ddl-error skip --start-file f.000002"), io.Discard, noEnv)
+	if err != nil || opts.StateDir != "/tmp/s" || opts.OnDDLError != schema.DDLSkip || opts.Start.File != "f.000002" {
+		t.Errorf("--state-dir/--on-ddl-error: %+v, %v", opts, err)
 	}
 	var out strings.Builder
 	if _, err := ParseArgs([]string{"--help"}, &out, noEnv); err != command.ErrHelpShown || !strings.Contains(out.String(), "--until-now") {
