@@ -21,9 +21,13 @@ import (
 // lower_case_table_names, the default character set and collation and
 // explicit_defaults_for_timestamp. The tables have Version 1.
 //
-// The result is the schema at some moment during the call; CaptureAt
+// The result is the schema at some moment during the call; captureAt
 // ties it to a binlog position.
-func ReadCatalog(ctx context.Context, db *sql.DB, policy schema.DDLErrorPolicy, log *slog.Logger) (*schema.Catalog, error) {
+func ReadCatalog(ctx context.Context, db *sql.DB, opts CaptureOptions) (*schema.Catalog, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read schema: %w", err)
@@ -66,7 +70,12 @@ func ReadCatalog(ctx context.Context, db *sql.DB, policy schema.DDLErrorPolicy, 
 		}
 		t, err := app.TableFromCreate(cat, n.db, create)
 		if err != nil {
-			if policy == schema.DDLSkip {
+			if opts.Include != nil && !opts.Include(n.db, n.table) {
+				log.Warn("schema: table left out of the captured schema: its definition cannot be read; it is not among the tables replicated",
+					"table", n.db+"."+n.table, "error", err.Error())
+				continue
+			}
+			if opts.OnDDLError == schema.DDLSkip {
 				log.Warn("schema: table left out of the captured schema: its definition cannot be read (on-ddl-error=skip); its rows will stop the stream",
 					"table", n.db+"."+n.table, "error", err.Error())
 				continue
@@ -100,6 +109,19 @@ func readDatabases(ctx context.Context, conn *sql.Conn, cat *schema.Catalog) err
 		return fmt.Errorf("read schema: list databases: %w", err)
 	}
 	return nil
+}
+
+// CaptureOptions configure ReadCatalog.
+type CaptureOptions struct {
+	// OnDDLError decides what becomes of a table whose definition the
+	// parser cannot read: DDLFail fails the capture, DDLSkip leaves the
+	// table out with a warning.
+	OnDDLError schema.DDLErrorPolicy
+	// Include names the tables replicated (nil: all): a table outside it
+	// whose definition cannot be read is left out with a warning
+	// whatever OnDDLError says.
+	Include func(schema, table string) bool
+	Logger  *slog.Logger
 }
 
 // newCatalog returns a catalog with the server's settings and user
@@ -181,13 +203,17 @@ const maxCaptureAttempts = 5
 // the second position; otherwise DDL slipped in while the tables were
 // read, the definitions may come from different moments, and the capture
 // starts again.
-func captureAt(ctx context.Context, db *sql.DB, scan windowScanner, policy schema.DDLErrorPolicy, log *slog.Logger) (*schema.Catalog, *replication.BinlogStatus, error) {
+func captureAt(ctx context.Context, db *sql.DB, scan windowScanner, opts CaptureOptions) (*schema.Catalog, *replication.BinlogStatus, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
 	for attempt := 1; ; attempt++ {
 		before, err := replication.CurrentBinlogStatus(ctx, db)
 		if err != nil {
 			return nil, nil, err
 		}
-		cat, err := ReadCatalog(ctx, db, policy, log)
+		cat, err := ReadCatalog(ctx, db, opts)
 		if err != nil {
 			return nil, nil, err
 		}

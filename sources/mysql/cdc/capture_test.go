@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,7 +74,7 @@ func TestCaptureAtUnderConcurrentDDL(t *testing.T) {
 	var caps []captured
 	var refused int
 	for range 8 {
-		cat, st, err := captureAt(ctx, db, serverScanner(conn, quietLogger()), schema.DDLFail, quietLogger())
+		cat, st, err := captureAt(ctx, db, serverScanner(conn, quietLogger()), CaptureOptions{Logger: quietLogger()})
 		if err != nil {
 			refused++ // DDL kept overtaking it: an error, never a wrong schema
 			t.Logf("capture refused: %v", err)
@@ -85,7 +87,7 @@ func TestCaptureAtUnderConcurrentDDL(t *testing.T) {
 	if len(caps) == 0 {
 		t.Fatalf("no capture succeeded in 8 tries (%d refused)", refused)
 	}
-	final, err := ReadCatalog(ctx, db, schema.DDLFail, quietLogger())
+	final, err := ReadCatalog(ctx, db, CaptureOptions{Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,4 +157,37 @@ func currentPoint(ctx context.Context, db *sql.DB) (schema.Point, error) {
 		return schema.Point{}, err
 	}
 	return schema.Point{File: st.File, Pos: st.Pos}, nil
+}
+
+// A table whose definition the parser cannot read (a MariaDB
+// system-versioned table) fails the capture under DDLFail, and is left out
+// with a warning under DDLSkip or when it is not among the tables
+// replicated.
+func TestReadCatalogUnreadableTable(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	ctx := t.Context()
+	for _, q := range []string{"CREATE DATABASE r", "CREATE TABLE r.ok (id INT PRIMARY KEY)",
+		"CREATE TABLE r.sv (id INT) WITH SYSTEM VERSIONING"} {
+		if _, err := m.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := sql.OpenDB(mustConnector(t, connOf(t, m)))
+	defer db.Close()
+	_, err := ReadCatalog(ctx, db, CaptureOptions{Logger: quietLogger()})
+	if !errors.Is(err, schema.ErrUnparsable) || !strings.Contains(err.Error(), "r.sv") || !strings.Contains(err.Error(), "--on-ddl-error=skip") {
+		t.Fatalf("DDLFail: %v", err)
+	}
+	onlyOK := func(db, table string) bool { return table == "ok" }
+	for _, opts := range []CaptureOptions{{OnDDLError: schema.DDLSkip}, {Include: onlyOK}} {
+		var logged strings.Builder
+		opts.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+		cat, err := ReadCatalog(ctx, db, opts)
+		if err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		if cat.Table("r", "ok") == nil || cat.Table("r", "sv") != nil || !strings.Contains(logged.String(), "left out") {
+			t.Errorf("%+v: tables %v, log %q", opts, cat.Tables(), logged.String())
+		}
+	}
 }

@@ -137,7 +137,7 @@ func (f *FileTracker) prepare(ctx context.Context) error {
 			f.cfg.StateDir, start)
 	}
 	log := f.cfg.Logger
-	now, st, err := captureAt(ctx, db, serverScanner(f.cfg.Conn, log), f.cfg.OnDDLError, log)
+	now, st, err := captureAt(ctx, db, serverScanner(f.cfg.Conn, log), CaptureOptions{OnDDLError: f.cfg.OnDDLError, Include: f.cfg.Include, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func (s *Source) open(ctx context.Context, start replication.Position) error {
 	if start.IsZero() {
 		// First start at the current position: capture there.
 		var st *replication.BinlogStatus
-		cat, st, err = captureAt(ctx, db, s.scanner(), s.cfg.OnDDLError, s.log)
+		cat, st, err = captureAt(ctx, db, s.scanner(), s.captureOptions())
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (s *Source) catalogAt(ctx context.Context, db *sql.DB, at schema.Point) (*s
 			"Start at or after the checkpoint it holds (run without a start position), or use an empty state directory "+
 			"to reconstruct the schema at %s from the server and the binlog", s.cfg.StateDir, at, err, at)
 	}
-	now, st, err := captureAt(ctx, db, s.scanner(), s.cfg.OnDDLError, s.log)
+	now, st, err := captureAt(ctx, db, s.scanner(), s.captureOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -263,6 +263,10 @@ func (s *Source) catalogAt(ctx context.Context, db *sql.DB, at schema.Point) (*s
 	}
 	s.log.Info("schema reconstructed", "position", at.String(), "from", end.String(), "ddl_events_read", len(window), "tables", len(cat.Tables()))
 	return cat, nil
+}
+
+func (s *Source) captureOptions() CaptureOptions {
+	return CaptureOptions{OnDDLError: s.cfg.OnDDLError, Include: s.cfg.Include, Logger: s.log}
 }
 
 // readSettings returns a catalog with the server's settings and
