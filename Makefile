@@ -6,6 +6,7 @@
 #   make bench-data   generate a >=1M-row binlog into .bench/
 #   make bench        decoder benchmarks (BENCH_BINLOG_DIR=.bench)
 #   make bench-stream streaming vs file decoding on a 1M-row binlog
+#   make crashloop    schema-history stream killed and restarted under DDL (CRASHLOOP_SECONDS)
 #   make demo         private MariaDB + workload + `syncer binlog dump`
 #   make lint         gofmt + go vet (+ staticcheck when installed)
 #   make charset-tables  regenerate the CJK charset overrides from MariaDB
@@ -20,7 +21,7 @@ FUZZSMOKE ?= 5s
 TESTTIMEOUT ?= 20m
 BENCH_DIR ?= $(CURDIR)/.bench
 
-.PHONY: all build test fmt-check vet unit fuzz-smoke fuzz bench bench-smoke bench-stream bench-data demo lint clean charset-tables
+.PHONY: all build test fmt-check vet unit fuzz-smoke fuzz bench bench-smoke bench-stream bench-data demo lint clean charset-tables crashloop
 
 all: build
 
@@ -67,6 +68,13 @@ bench:
 BENCH_STREAM_ROWS ?= 1000000
 bench-stream:
 	BENCH_STREAM_ROWS=$(BENCH_STREAM_ROWS) $(GO) test -run='^$$' -bench=BenchmarkStreamVsFile -benchtime=3x -count=5 -benchmem ./sources/mysql/replication/
+
+# The long version of TestStreamCrashLoop (make test runs it for 4 s):
+# `syncer binlog stream --state-dir` SIGKILLed and restarted again and
+# again while a table is altered and written for CRASHLOOP_SECONDS.
+CRASHLOOP_SECONDS ?= 120
+crashloop:
+	SYNCER_CRASHLOOP_SECONDS=$(CRASHLOOP_SECONDS) $(GO) test -count=1 -timeout 60m -run '^TestStreamCrashLoop$$' -v ./test/e2e/
 
 demo: build
 	$(GO) run ./test/harness/cmd/demo -syncer bin/syncer
