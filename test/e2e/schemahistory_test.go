@@ -331,6 +331,38 @@ func testLaggingReader(t *testing.T, metadata string) {
 	if strings.Contains(out, `"id":10`) {
 		t.Errorf("a row of the altered table was printed:\n%s", out)
 	}
+	if !strings.Contains(errs, "--on-schema-mismatch=reread") {
+		t.Errorf("the mismatch error does not say how to recover:\n%s", errs)
+	}
+
+	// 7. Recovery: the table's definition re-read from the server, since
+	// no DDL on it follows in the binlog; the next runs go on from there.
+	out, errs, code = runSyncer(t, timeout, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now",
+		"--tables", "lag.*", "--on-schema-mismatch", "reread")
+	if code != 0 || !strings.Contains(errs, "re-read from the server") {
+		t.Fatalf("--on-schema-mismatch=reread: exit %d\n%s", code, errs)
+	}
+	got, lines = rowsOfSchema(t, out, "lag")
+	sameRows(t, "after a re-read", got, []string{`t insert e="red" id=10 a=5 m=6 bee="x" hidden=NULL`})
+	reread := false
+	for _, l := range lines {
+		for _, c := range l.SchemaChanges {
+			reread = reread || (c.Kind == "alter_table" && strings.Contains(c.Statement, "re-read from the server"))
+		}
+	}
+	if !reread {
+		t.Error("the re-read is not reported as a schema change")
+	}
+	want4 := runLagSteps(t, m, []lagStep{
+		{sql: "INSERT INTO lag.t (id, a, m, bee, e, hidden) VALUES (11, 6, 7, 'y', 'blue', 12)",
+			rows: []string{`t insert e="blue" id=11 a=6 m=7 bee="y" hidden=12`}},
+	})
+	out, errs, code = runSyncer(t, timeout, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now", "--tables", "lag.*")
+	if code != 0 {
+		t.Fatalf("after the re-read: exit %d\n%s", code, errs)
+	}
+	got, _ = rowsOfSchema(t, out, "lag")
+	sameRows(t, "the run after the re-read", got, want4)
 }
 
 // An empty state directory and a start before DDL on a table that existed
@@ -427,4 +459,36 @@ func TestHistoryGap(t *testing.T) {
 	}
 	got, _ = rowsOfSchema(t, out, "gap")
 	sameRows(t, "dump of files past the history", got, want)
+}
+
+// --on-schema-mismatch=reread refuses when logged DDL on the table follows
+// the mismatch: the server's definition now is not the event's.
+func TestRereadRefusedWhenDDLFollows(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{RowMetadata: "MINIMAL"})
+	user, pw := m.User()
+	dsn := dsnFor(m, user, pw, "")
+	state := filepath.Join(t.TempDir(), "s")
+	runLagSteps(t, m, []lagStep{{sql: "CREATE DATABASE rr"}, {sql: "CREATE TABLE rr.t (id INT PRIMARY KEY)"}})
+	if _, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now"); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	conn, err := m.DB().Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"SET sql_log_bin = 0", "ALTER TABLE rr.t ADD COLUMN x INT", "SET sql_log_bin = 1",
+		"INSERT INTO rr.t VALUES (1, 2)", "ALTER TABLE rr.t ADD COLUMN y INT", "INSERT INTO rr.t VALUES (2, 3, 4)"} {
+		if _, err := conn.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	conn.Close()
+	out, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now",
+		"--on-schema-mismatch", "reread")
+	if code != 1 || !strings.Contains(errs, "did not help") || !strings.Contains(errs, "ALTER TABLE rr.t ADD COLUMN y INT") {
+		t.Fatalf("reread with DDL after the mismatch: exit %d\n%s", code, errs)
+	}
+	if strings.Contains(out, `"rows"`) {
+		t.Errorf("rows were printed:\n%s", out)
+	}
 }

@@ -30,12 +30,41 @@ type Config struct {
 	StateDir string
 	// OnDDLError is the policy for DDL the schema tracker cannot apply.
 	OnDDLError schema.DDLErrorPolicy
+	// OnMismatch is what happens when a TABLE_MAP contradicts the history.
+	OnMismatch MismatchPolicy
 	// Include limits which tables' rows are resolved against the history
 	// (nil: all). DDL is tracked for every table whatever it says, since
 	// an excluded table may become an included one (RENAME).
 	Include func(schema, table string) bool
 	// Logger; default slog.Default().
 	Logger *slog.Logger
+}
+
+// MismatchPolicy says what a Source does when a TABLE_MAP contradicts the
+// schema history (schema.MismatchError): a DDL ran outside the binlog.
+type MismatchPolicy int
+
+const (
+	// MismatchFail stops with the error, before the rows concerned.
+	MismatchFail MismatchPolicy = iota
+	// MismatchReread reads the table's definition from the server and
+	// uses it from that event on, provided the binlog between the event
+	// and the server's position holds no DDL naming the table (the
+	// server's definition is then the one the event was written with)
+	// and the definition agrees with the TABLE_MAP; otherwise it stops as
+	// MismatchFail does. The TABLE_MAP's event carries the change.
+	MismatchReread
+)
+
+// ParseMismatchPolicy parses "fail" or "reread".
+func ParseMismatchPolicy(s string) (MismatchPolicy, error) {
+	switch s {
+	case "fail":
+		return MismatchFail, nil
+	case "reread":
+		return MismatchReread, nil
+	}
+	return 0, fmt.Errorf("unknown schema mismatch policy %q (want fail or reread)", s)
 }
 
 // Event is one binlog event with what the schema history says of it.
@@ -58,6 +87,7 @@ type Event struct {
 type Source struct {
 	cfg       Config
 	log       *slog.Logger
+	db        *sql.DB // queries: the capture, and re-reads (MismatchReread)
 	hist      *schema.History
 	stream    *replication.Stream
 	tracker   *schema.Tracker
@@ -131,8 +161,9 @@ func (s *Source) open(ctx context.Context, start replication.Position) error {
 		return fmt.Errorf("cdc: %w", err)
 	}
 	db := sql.OpenDB(connector)
-	defer db.Close()
 	db.SetMaxOpenConns(2)
+	db.SetMaxIdleConns(0) // queries are rare after the start: hold no idle connection
+	s.db = db
 
 	if start.IsZero() {
 		cp, ok, err := loadCheckpoint(s.hist)
@@ -386,7 +417,22 @@ func (s *Source) Next(ctx context.Context) (*Event, error) {
 	if ev.Synthetic {
 		return &s.ev, nil
 	}
-	s.ev.Table, s.ev.SchemaChanges, err = track(s.tracker, s.cfg.Include, ev.Body, schema.Point{File: ev.NextFile, Pos: ev.NextPos})
+	end := schema.Point{File: ev.NextFile, Pos: ev.NextPos}
+	s.ev.Table, s.ev.SchemaChanges, err = track(s.tracker, s.cfg.Include, ev.Body, end)
+	var mm *schema.MismatchError
+	if errors.As(err, &mm) {
+		if s.cfg.OnMismatch == MismatchReread {
+			if ch, rerr := s.reread(ctx, ev); rerr != nil {
+				err = fmt.Errorf("%w. Re-reading the table's definition from the server did not help: %v", err, rerr)
+			} else {
+				s.ev.Table, s.ev.SchemaChanges, err = track(s.tracker, s.cfg.Include, ev.Body, end)
+				s.ev.SchemaChanges = append([]core.SchemaChange{ch}, s.ev.SchemaChanges...)
+			}
+		} else {
+			err = fmt.Errorf("%w. To take the table's definition from the server from this event on (when no DDL on it follows in the binlog), "+
+				"run again with the schema mismatch policy reread (--on-schema-mismatch=reread)", err)
+		}
+	}
 	if err != nil {
 		s.err = fmt.Errorf("binlog %s:%d: %s: %w", ev.File, ev.Pos, ev.Header.Type, err)
 		return nil, s.err
@@ -426,9 +472,72 @@ func (s *Source) Commit() error {
 	return nil
 }
 
+// reread replaces the tracked definition of the table of a TABLE_MAP (or
+// rows) event that contradicted it with the server's (MismatchReread).
+func (s *Source) reread(ctx context.Context, ev *replication.Event) (core.SchemaChange, error) {
+	var tm *binlog.TableMapEvent
+	switch b := ev.Body.(type) {
+	case *binlog.TableMapEvent:
+		tm = b
+	case *binlog.RowsEvent:
+		tm = b.Table
+	}
+	if tm == nil {
+		return core.SchemaChange{}, errors.New("not a table's event")
+	}
+	at := schema.Point{File: ev.File, Pos: ev.Pos}
+	st, err := replication.CurrentBinlogStatus(ctx, s.db)
+	if err != nil {
+		return core.SchemaChange{}, err
+	}
+	window, err := s.scanner()(ctx, at, schema.Point{File: st.File, Pos: st.Pos})
+	if err != nil {
+		return core.SchemaChange{}, err
+	}
+	cat := s.tracker.Catalog()
+	app := schema.NewApplier()
+	for _, q := range window {
+		for _, n := range app.TableNames(q.Schema, q.Query) {
+			if cat.SameName(n[0], tm.Schema) && cat.SameName(n[1], tm.Table) {
+				return core.SchemaChange{}, fmt.Errorf("the binlog changes %s.%s again at %s (%s), so the server's definition now is not the one this event was written with",
+					tm.Schema, tm.Table, q.At, q.Query)
+			}
+		}
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return core.SchemaChange{}, err
+	}
+	defer conn.Close()
+	if _, err := newCatalog(ctx, conn); err != nil { // the session settings for SHOW CREATE TABLE
+		return core.SchemaChange{}, err
+	}
+	var name, create string
+	if err := conn.QueryRowContext(ctx, "SHOW CREATE TABLE "+quoteName(tm.Schema)+"."+quoteName(tm.Table)).Scan(&name, &create); err != nil {
+		return core.SchemaChange{}, fmt.Errorf("SHOW CREATE TABLE %s.%s: %w", tm.Schema, tm.Table, err)
+	}
+	t, err := app.TableFromCreate(cat, tm.Schema, create)
+	if err != nil {
+		return core.SchemaChange{}, err
+	}
+	if err := schema.Reconcile(tm, t); err != nil {
+		return core.SchemaChange{}, fmt.Errorf("the server's definition differs from the TABLE_MAP too: %w", err)
+	}
+	ch, err := s.tracker.Replace(t, at, "-- "+tm.Schema+"."+tm.Table+" re-read from the server (SHOW CREATE TABLE): the binlog's TABLE_MAP contradicted the schema history")
+	if err != nil {
+		return core.SchemaChange{}, err
+	}
+	s.log.Warn("schema: table definition re-read from the server after a mismatch (on-schema-mismatch=reread)",
+		"table", tm.Schema+"."+tm.Table, "position", at.String(), "version", ch.New.Version)
+	return ch, nil
+}
+
 // Close stops the stream and closes the history. It does not commit.
 func (s *Source) Close() error {
 	var err error
+	if s.db != nil {
+		s.db.Close()
+	}
 	if s.stream != nil {
 		err = s.stream.Close()
 	}

@@ -118,6 +118,10 @@ func (c *Catalog) Clone() *Catalog {
 	return &n
 }
 
+// SameName reports whether two database or table names name the same
+// thing on this server (lower_case_table_names).
+func (c *Catalog) SameName(a, b string) bool { return c.nameKey(a) == c.nameKey(b) }
+
 // Table returns the table schema.name, nil if absent.
 func (c *Catalog) Table(schema, name string) *core.Table {
 	e := c.dbs[c.nameKey(schema)]

@@ -136,9 +136,13 @@ func (a *Applier) Apply(c *Catalog, defaultDB, query string) ([]Change, error) {
 	return changes, errors.Join(errs...)
 }
 
-// tableNames returns every table (schema, name) the statements of query
-// name, with defaultDB for unqualified names; nil for what cannot be
-// parsed.
+// TableNames returns every table (schema, name) the statements of query
+// name, with defaultDB for unqualified names; nothing for a statement that
+// cannot be parsed.
+func (a *Applier) TableNames(defaultDB, query string) [][2]string {
+	return a.tableNames(defaultDB, query)
+}
+
 func (a *Applier) tableNames(defaultDB, query string) [][2]string {
 	var out [][2]string
 	for _, rs := range rewrite(query, a.mode) {

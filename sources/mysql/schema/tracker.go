@@ -151,6 +151,30 @@ func (t *Tracker) Query(q *binlog.QueryEvent, at Point) ([]core.SchemaChange, er
 	return out, nil
 }
 
+// Replace puts t, a table's definition read from the server, in place of
+// the tracked one from point at on (when Reconcile found that the history
+// no longer matches the server: a DDL ran outside the binlog). It records
+// the new version in the history and returns the schema-change record; t
+// gets the next version number.
+func (t *Tracker) Replace(tab *core.Table, at Point, why string) (core.SchemaChange, error) {
+	old := t.cat.Table(tab.Schema, tab.Name)
+	tab = tab.Clone()
+	tab.Version = 1
+	kind := core.CreateTable
+	if old != nil {
+		tab.Version, kind = old.Version+1, core.AlterTable
+	}
+	if t.hist != nil && at.Compare(t.recordedUntil) > 0 {
+		if err := t.hist.Record(at, []Entry{t.entry(tab, tab, why)}); err != nil {
+			return core.SchemaChange{}, err
+		}
+	}
+	t.cat.PutTable(tab)
+	clear(t.maps)
+	return core.SchemaChange{Kind: kind, Old: old, New: tab, Database: tab.Schema, Statement: why,
+		Position: core.Position{File: at.File, Pos: at.Pos, GTID: at.GTID}}, nil
+}
+
 // DDLError is the error for a DDL statement the tracker could not apply
 // under DDLFail.
 type DDLError struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/binlogdump"
 	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/command"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
+	"github.com/seed5aa6e046/syncer/sources/mysql/cdc"
 	"github.com/seed5aa6e046/syncer/sources/mysql/client"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
 	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
@@ -88,6 +89,14 @@ Flags:
   --on-ddl-error P      with --state-dir: fail (default) stops at a DDL
                         statement the schema tracker cannot apply, naming
                         it and its position; skip warns and goes on
+  --on-schema-mismatch P
+                        with --state-dir, when a TABLE_MAP contradicts the
+                        schema history (a DDL ran with sql_log_bin=0):
+                        fail (default) stops before the rows, saying what
+                        differs; reread takes the table's definition from
+                        the server from that event on, when no DDL on the
+                        table follows in the binlog and it agrees with the
+                        TABLE_MAP
   --skip-preflight      do not check the server's configuration first
   --no-verify-checksum  do not verify CRC32 event checksums
   --log-format F        text (default) or json, for the log on stderr
@@ -115,13 +124,14 @@ type Options struct {
 	LogJSON       bool
 	StateDir      string
 	OnDDLError    schema.DDLErrorPolicy
+	OnMismatch    cdc.MismatchPolicy
 }
 
 // ParseArgs parses the command line. Help goes to stdout; getenv reads
 // SYNCER_DSN.
 func ParseArgs(args []string, stdout io.Writer, getenv func(string) string) (Options, error) {
 	var opts Options
-	var dsn, startFile, startGTID, tables, types, logFormat, onDDLError string
+	var dsn, startFile, startGTID, tables, types, logFormat, onDDLError, onMismatch string
 	var startPos uint64
 	var serverID uint
 	fs := flag.NewFlagSet(cmdPath, flag.ContinueOnError)
@@ -144,6 +154,7 @@ func ParseArgs(args []string, stdout io.Writer, getenv func(string) string) (Opt
 	fs.StringVar(&logFormat, "log-format", "text", "")
 	fs.StringVar(&opts.StateDir, "state-dir", "", "")
 	fs.StringVar(&onDDLError, "on-ddl-error", "fail", "")
+	fs.StringVar(&onMismatch, "on-schema-mismatch", "fail", "")
 	rest, err := command.ParseInterspersed(fs, args)
 	if err != nil {
 		err = command.FlagError(cmdPath, err)
@@ -219,8 +230,13 @@ func ParseArgs(args []string, stdout io.Writer, getenv func(string) string) (Opt
 	if opts.OnDDLError, err = schema.ParseDDLErrorPolicy(onDDLError); err != nil {
 		return opts, command.Usagef(cmdPath, "--on-ddl-error: %v", err)
 	}
-	if set["on-ddl-error"] && opts.StateDir == "" {
-		return opts, command.Usagef(cmdPath, "--on-ddl-error applies to the schema tracking of --state-dir")
+	if opts.OnMismatch, err = cdc.ParseMismatchPolicy(onMismatch); err != nil {
+		return opts, command.Usagef(cmdPath, "--on-schema-mismatch: %v", err)
+	}
+	for _, f := range []string{"on-ddl-error", "on-schema-mismatch"} {
+		if set[f] && opts.StateDir == "" {
+			return opts, command.Usagef(cmdPath, "--%s applies to the schema tracking of --state-dir", f)
+		}
 	}
 	if opts.StateDir != "" && startGTID != "" {
 		return opts, command.Usagef(cmdPath, "--start-gtid cannot be used with --state-dir: the schema history is kept by file position; "+

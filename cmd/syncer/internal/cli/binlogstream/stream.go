@@ -170,7 +170,7 @@ func openSource(ctx context.Context, cfg *replication.Config, opts Options, logg
 		}
 		return &source{plain: s}, nil
 	}
-	c, err := cdc.Open(ctx, cdc.Config{Replication: cfg, StateDir: opts.StateDir, OnDDLError: opts.OnDDLError,
+	c, err := cdc.Open(ctx, cdc.Config{Replication: cfg, StateDir: opts.StateDir, OnDDLError: opts.OnDDLError, OnMismatch: opts.OnMismatch,
 		Include: binlogdump.TableFilter(opts.Tables), Logger: logger})
 	if err != nil {
 		return nil, err
