@@ -26,7 +26,9 @@
 // the changes of its DDL; Source.Commit makes the checkpoint durable once
 // the caller has handled what precedes it. A DDL the tracker refused or a
 // TABLE_MAP that contradicts the history ends the Source before the rows
-// concerned, and the checkpoint stays before them.
+// concerned, and the checkpoint stays before them; with MismatchReread a
+// contradicted table's definition is read from the server instead, when
+// the binlog shows it is still the one the event was written with.
 //
 // FileTracker does the same for binlog files read with package
 // binlogfile (syncer binlog dump --schema-from).
