@@ -459,6 +459,18 @@ func TestHistoryGap(t *testing.T) {
 	}
 	got, _ = rowsOfSchema(t, out, "gap")
 	sameRows(t, "dump of files past the history", got, want)
+
+	// A stream on the dump's state directory goes on where the files
+	// ended.
+	want = runLagSteps(t, m, []lagStep{
+		{sql: "INSERT INTO gap.t VALUES ('y', 3, 7)", rows: []string{`t insert b="y" id=3 a=7`}},
+	})
+	out, errs, code = runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", dumpState, "--until-now", "--tables", "gap.*")
+	if code != 0 {
+		t.Fatalf("stream after the dump: exit %d\n%s", code, errs)
+	}
+	got, _ = rowsOfSchema(t, out, "gap")
+	sameRows(t, "stream on the dump's state directory", got, want)
 }
 
 // --on-schema-mismatch=reread refuses when logged DDL on the table follows

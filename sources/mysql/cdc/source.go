@@ -118,7 +118,9 @@ type storedCheckpoint struct {
 //     table is read from the server at a known binlog position (see
 //     CaptureAt), which becomes the start.
 //   - A checkpoint in the state directory and no start position: the
-//     stream resumes at the checkpoint with the schemas then in force.
+//     stream resumes at the checkpoint with the schemas then in force (a
+//     history without a checkpoint, from binlog dump --schema-from,
+//     resumes where the history ends).
 //   - A start file position the history covers: the schemas of that point.
 //   - A start file position and an empty state directory: the schema is
 //     read from the server now, and the binlog from the start to now is
@@ -172,6 +174,13 @@ func (s *Source) open(ctx context.Context, start replication.Position) error {
 		}
 		if ok {
 			start, s.resumed = cp, true
+		} else if covered, held, err := s.hist.CoveredUntil(); err != nil {
+			return err
+		} else if held {
+			// A history without a checkpoint: filled by a read of
+			// binlog files, or by a first start stopped before its
+			// checkpoint. Go on from where it ends.
+			start, s.resumed = replication.Position{File: covered.File, Pos: covered.Pos}, true
 		}
 	}
 	var cat *schema.Catalog

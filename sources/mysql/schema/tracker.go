@@ -289,9 +289,11 @@ func (t *Tracker) resolve(tm *binlog.TableMapEvent) (*mappedTable, error) {
 	}
 	tab := t.cat.Table(tm.Schema, tm.Table)
 	if tab == nil {
-		return nil, fmt.Errorf("%w: %s.%s has rows in the binlog but is not in the tracked schema: it was not captured "+
-			"when the history started and no CREATE TABLE for it was read since. Re-start from an empty state directory "+
-			"to capture it", ErrUntrackedTable, tm.Schema, tm.Table)
+		return nil, fmt.Errorf("%w: %s.%s has rows in the binlog but no tracked definition here: it was not among the tables "+
+			"captured when the history started (its definition could not be read, or it existed only before the start and was "+
+			"dropped since) and no CREATE TABLE for it was read after. Syncer will not guess its columns: start at a later "+
+			"position with an empty state directory, or keep a schema history from before the table was created",
+			ErrUntrackedTable, tm.Schema, tm.Table)
 	}
 	if err := Reconcile(tm, tab); err != nil {
 		return nil, err
