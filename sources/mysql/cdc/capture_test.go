@@ -55,14 +55,18 @@ func TestCaptureAtUnderConcurrentDDL(t *testing.T) {
 			default:
 			}
 			q := fmt.Sprintf("INSERT INTO c.t (v) VALUES (%d)", i)
+			pause := 3 * time.Millisecond
 			if i%5 == 0 {
-				q = fmt.Sprintf("ALTER TABLE c.t ADD COLUMN c%d INT", i)
+				// DDL often, but with room between for a capture on a
+				// loaded machine: a capture that DDL overtakes five
+				// times in a row gives up.
+				q, pause = fmt.Sprintf("ALTER TABLE c.t ADD COLUMN c%d INT", i), 40*time.Millisecond
 			}
 			if _, err := m.DB().ExecContext(context.Background(), q); err != nil {
 				t.Errorf("%s: %v", q, err)
 				return
 			}
-			time.Sleep(3 * time.Millisecond)
+			time.Sleep(pause)
 		}
 	}()
 	db := sql.OpenDB(mustConnector(t, conn))
