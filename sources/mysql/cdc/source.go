@@ -94,6 +94,11 @@ type Source struct {
 	ev        Event
 	err       error
 	lastPrune time.Time
+	// pruneTo is the checkpoint committed at the last prune, where the
+	// next prune cuts: the history keeps at least pruneEvery of the past,
+	// for restarts from a recent but not the latest checkpoint (a
+	// consumer's own).
+	pruneTo schema.Point
 	start     replication.Position
 	resumed   bool
 	// checkpoint is the end of the last transaction whose every event the
@@ -457,13 +462,14 @@ func (s *Source) Next(ctx context.Context) (*Event, error) {
 func (s *Source) Checkpoint() replication.Position { return s.checkpoint.Clone() }
 
 // pruneEvery spaces the history's pruning, whose cost grows with the
-// number of tables.
+// number of tables, and is the least past the history keeps.
 const pruneEvery = 10 * time.Minute
 
 // Commit makes the checkpoint durable: a later Open with no start position
 // resumes there, with the schemas then in force. Call it once everything
-// up to Checkpoint has been handled. Now and then it also prunes the
-// history of what no later restart can need.
+// up to Checkpoint has been handled. Every pruneEvery it also prunes the
+// history of what no restart from a checkpoint committed since the
+// previous prune can need.
 func (s *Source) Commit() error {
 	cp := s.checkpoint
 	if err := s.hist.SetCoveredUntil(schema.Point{File: cp.File, Pos: cp.Pos}); err != nil {
@@ -474,9 +480,12 @@ func (s *Source) Commit() error {
 	}
 	if time.Since(s.lastPrune) >= pruneEvery {
 		s.lastPrune = time.Now()
-		if _, err := s.hist.Prune(schema.Point{File: cp.File, Pos: cp.Pos}); err != nil {
-			return err
+		if s.pruneTo.File != "" {
+			if _, err := s.hist.Prune(s.pruneTo); err != nil {
+				return err
+			}
 		}
+		s.pruneTo = schema.Point{File: cp.File, Pos: cp.Pos}
 	}
 	return nil
 }
