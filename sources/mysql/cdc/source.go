@@ -36,6 +36,9 @@ type Config struct {
 	// (nil: all). DDL is tracked for every table whatever it says, since
 	// an excluded table may become an included one (RENAME).
 	Include func(schema, table string) bool
+	// PruneEvery is how often Commit prunes the history, and the least
+	// past it keeps (default 10 minutes; negative: never prune).
+	PruneEvery time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 }
@@ -95,7 +98,7 @@ type Source struct {
 	err       error
 	lastPrune time.Time
 	// pruneTo is the checkpoint committed at the last prune, where the
-	// next prune cuts: the history keeps at least pruneEvery of the past,
+	// next prune cuts: the history keeps at least PruneEvery of the past,
 	// for restarts from a recent but not the latest checkpoint (a
 	// consumer's own).
 	pruneTo schema.Point
@@ -139,6 +142,9 @@ func Open(ctx context.Context, cfg Config) (*Source, error) {
 	}
 	if cfg.StateDir == "" {
 		return nil, errors.New("cdc: no state directory")
+	}
+	if cfg.PruneEvery == 0 {
+		cfg.PruneEvery = defaultPruneEvery
 	}
 	s := &Source{cfg: cfg, log: cfg.Logger, lastPrune: time.Now()}
 	if s.log == nil {
@@ -461,13 +467,13 @@ func (s *Source) Next(ctx context.Context) (*Event, error) {
 // and tracked.
 func (s *Source) Checkpoint() replication.Position { return s.checkpoint.Clone() }
 
-// pruneEvery spaces the history's pruning, whose cost grows with the
-// number of tables, and is the least past the history keeps.
-const pruneEvery = 10 * time.Minute
+// defaultPruneEvery spaces the history's pruning, whose cost grows with
+// the number of tables, and is the least past the history keeps.
+const defaultPruneEvery = 10 * time.Minute
 
 // Commit makes the checkpoint durable: a later Open with no start position
 // resumes there, with the schemas then in force. Call it once everything
-// up to Checkpoint has been handled. Every pruneEvery it also prunes the
+// up to Checkpoint has been handled. Every PruneEvery it also prunes the
 // history of what no restart from a checkpoint committed since the
 // previous prune can need.
 func (s *Source) Commit() error {
@@ -478,7 +484,7 @@ func (s *Source) Commit() error {
 	if err := s.saveCheckpoint(cp); err != nil {
 		return err
 	}
-	if time.Since(s.lastPrune) >= pruneEvery {
+	if s.cfg.PruneEvery >= 0 && time.Since(s.lastPrune) >= s.cfg.PruneEvery {
 		s.lastPrune = time.Now()
 		if s.pruneTo.File != "" {
 			if _, err := s.hist.Prune(s.pruneTo); err != nil {
