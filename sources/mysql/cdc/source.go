@@ -102,8 +102,8 @@ type Source struct {
 	// for restarts from a recent but not the latest checkpoint (a
 	// consumer's own).
 	pruneTo schema.Point
-	start     replication.Position
-	resumed   bool
+	start   replication.Position
+	resumed bool
 	// checkpoint is the end of the last transaction whose every event the
 	// tracker took: the stream's own checkpoint moves past an event
 	// before the tracker has seen it, and a DDL the tracker refused must
