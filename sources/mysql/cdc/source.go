@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/seed5aa6e046/syncer/core"
@@ -80,7 +82,9 @@ type Event struct {
 	// a TABLE_MAP completed from it, so its values decode with the
 	// tracked names, signedness, charsets and ENUM/SET labels.
 	Table *core.Table
-	// SchemaChanges are the changes a DDL statement (a QUERY event) made.
+	// SchemaChanges are the changes a DDL statement (a QUERY event) made,
+	// or that a re-read of the server's definitions made (MismatchReread):
+	// at a TABLE_MAP, or at Open, reported with the first event.
 	SchemaChanges []core.SchemaChange
 }
 
@@ -104,6 +108,9 @@ type Source struct {
 	pruneTo schema.Point
 	start   replication.Position
 	resumed bool
+	// pending are schema changes made at Open (definitions re-read from
+	// the server), reported with the first event.
+	pending []core.SchemaChange
 	// checkpoint is the end of the last transaction whose every event the
 	// tracker took: the stream's own checkpoint moves past an event
 	// before the tracker has seen it, and a DDL the tracker refused must
@@ -270,7 +277,7 @@ func (s *Source) catalogAt(ctx context.Context, db *sql.DB, at schema.Point) (*s
 				return nil, err
 			}
 			s.log.Info("schema history brought up to the start", "from", covered.String(), "position", at.String(), "events_read", n)
-			return tr.Catalog(), nil
+			return s.checkDrift(ctx, db, tr.Catalog(), at)
 		}
 		// The stream will read and record again what the history holds
 		// past the start.
@@ -278,7 +285,7 @@ func (s *Source) catalogAt(ctx context.Context, db *sql.DB, at schema.Point) (*s
 			return nil, err
 		}
 		s.log.Info("schema history loaded", "position", at.String(), "tables", len(tables))
-		return cat, nil
+		return s.checkDrift(ctx, db, cat, at)
 	}
 	if !errors.Is(err, schema.ErrNoHistory) {
 		return nil, err
@@ -318,6 +325,80 @@ func (s *Source) catalogAt(ctx context.Context, db *sql.DB, at schema.Point) (*s
 
 func (s *Source) captureOptions() CaptureOptions {
 	return CaptureOptions{OnDDLError: s.cfg.OnDDLError, Include: s.cfg.Include, Logger: s.log}
+}
+
+// checkDrift compares the history's schema at the start with the
+// server's now, for every table that no DDL in the binlog between the two
+// names: they must agree, or a DDL ran outside the binlog (sql_log_bin=0)
+// while the history was not looking, which the TABLE_MAPs alone may not
+// show (without FULL metadata a renamed column looks the same). Under
+// MismatchReread the server's definitions replace the history's from the
+// start on; otherwise it is an error. It returns the catalog to start
+// with.
+func (s *Source) checkDrift(ctx context.Context, db *sql.DB, cat *schema.Catalog, at schema.Point) (*schema.Catalog, error) {
+	// A table the parser cannot read is left out quietly: the stream
+	// meets the DDL that made it and applies its DDL error policy there.
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	now, st, err := captureAt(ctx, db, s.scanner(), CaptureOptions{OnDDLError: schema.DDLSkip, Logger: quiet})
+	if err != nil {
+		return nil, err
+	}
+	end := schema.Point{File: st.File, Pos: st.Pos}
+	window, err := s.scanner()(ctx, at, end)
+	if err != nil {
+		return nil, fmt.Errorf("cdc: read the binlog from %s to %s for the DDL in between: %w", at, end, err)
+	}
+	touched, complete := schema.WindowTables(cat, window)
+	if !complete {
+		// A DDL statement ahead cannot be read, so which tables it
+		// changes is unknown: the stream stops there (or, under skip,
+		// the user has accepted the drift it may cause).
+		s.log.Debug("schema: no drift check: the binlog ahead holds DDL that cannot be parsed", "position", at.String())
+		return cat, nil
+	}
+	var diffs []string
+	var fixes []*core.Table
+	for _, t := range cat.Tables() {
+		if touched[cat.TableKey(t.Schema, t.Name)] {
+			continue
+		}
+		srv := now.Table(t.Schema, t.Name)
+		if srv == nil {
+			diffs = append(diffs, t.QualifiedName()+" is in the history but not on the server")
+			continue
+		}
+		if d := schema.DecodingDiff(t, srv); d != "" {
+			diffs = append(diffs, t.QualifiedName()+": "+d)
+			fixes = append(fixes, srv)
+		}
+	}
+	for _, t := range now.Tables() {
+		if !touched[cat.TableKey(t.Schema, t.Name)] && cat.Table(t.Schema, t.Name) == nil {
+			diffs = append(diffs, t.QualifiedName()+" is on the server but not in the history")
+			fixes = append(fixes, t)
+		}
+	}
+	if len(diffs) == 0 {
+		return cat, nil
+	}
+	if s.cfg.OnMismatch != MismatchReread {
+		return nil, fmt.Errorf("cdc: the schema history in %s does not match the server for tables that no DDL in the binlog between %s and now changes: %s. "+
+			"A DDL ran outside the binlog (sql_log_bin=0) while nothing was reading it; rows decoded with the history could carry the wrong columns. "+
+			"To take the server's definitions from %s on, run again with the schema mismatch policy reread (--on-schema-mismatch=reread); "+
+			"or start afresh with an empty state directory",
+			s.cfg.StateDir, at, strings.Join(diffs, "; "), at)
+	}
+	tr := schema.NewTracker(cat, schema.TrackerOptions{History: s.hist, OnDDLError: s.cfg.OnDDLError, Logger: s.log})
+	for _, t := range fixes {
+		ch, err := tr.Replace(t, at, "-- "+t.QualifiedName()+" re-read from the server (SHOW CREATE TABLE): it differed from the schema history with no DDL in the binlog to explain it")
+		if err != nil {
+			return nil, err
+		}
+		s.pending = append(s.pending, ch)
+	}
+	s.log.Warn("schema: definitions re-read from the server at the start, where the history disagreed with no DDL in the binlog to explain it (on-schema-mismatch=reread)",
+		"position", at.String(), "differences", strings.Join(diffs, "; "))
+	return tr.Catalog(), nil
 }
 
 // readSettings returns a catalog with the server's settings and
@@ -456,6 +537,10 @@ func (s *Source) Next(ctx context.Context) (*Event, error) {
 	if err != nil {
 		s.err = fmt.Errorf("binlog %s:%d: %s: %w", ev.File, ev.Pos, ev.Header.Type, err)
 		return nil, s.err
+	}
+	if len(s.pending) > 0 {
+		s.ev.SchemaChanges = append(s.pending, s.ev.SchemaChanges...)
+		s.pending = nil
 	}
 	if ev.EndsTransaction {
 		s.checkpoint = s.stream.Checkpoint()

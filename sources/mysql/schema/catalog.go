@@ -118,6 +118,12 @@ func (c *Catalog) Clone() *Catalog {
 	return &n
 }
 
+// TableKey is the key under which the catalog finds schema.name (names
+// folded to lower case on a server with lower_case_table_names).
+func (c *Catalog) TableKey(schema, name string) [2]string {
+	return [2]string{c.nameKey(schema), c.nameKey(name)}
+}
+
 // SameName reports whether two database or table names name the same
 // thing on this server (lower_case_table_names).
 func (c *Catalog) SameName(a, b string) bool { return c.nameKey(a) == c.nameKey(b) }
