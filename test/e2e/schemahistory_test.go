@@ -76,6 +76,22 @@ type lagStep struct {
 	rows []string
 }
 
+// execOnOneConn runs statements on one connection, so that session
+// settings such as sql_log_bin=0 apply to those that follow.
+func execOnOneConn(t *testing.T, m *harness.MariaDB, qs ...string) {
+	t.Helper()
+	conn, err := m.DB().Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range qs {
+		if _, err := conn.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
 func runLagSteps(t *testing.T, m *harness.MariaDB, steps []lagStep) (want []string) {
 	t.Helper()
 	for _, s := range steps {
@@ -312,17 +328,8 @@ func testLaggingReader(t *testing.T, metadata string) {
 	sameRows(t, "after a skipped DDL", got, want3)
 
 	// 6. A change outside the binlog: a clear error, not wrong data.
-	conn, err := m.DB().Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"SET sql_log_bin = 0", "ALTER TABLE lag.t ADD COLUMN hidden INT", "SET sql_log_bin = 1",
-		"INSERT INTO lag.t (id, a, m, bee, e) VALUES (10, 5, 6, 'x', 'red')"} {
-		if _, err := conn.ExecContext(t.Context(), q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	conn.Close()
+	execOnOneConn(t, m, "SET sql_log_bin = 0", "ALTER TABLE lag.t ADD COLUMN hidden INT", "SET sql_log_bin = 1",
+		"INSERT INTO lag.t (id, a, m, bee, e) VALUES (10, 5, 6, 'x', 'red')")
 	out, errs, code = runSyncer(t, timeout, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now", "--tables", "lag.*")
 	// The restart compares the history with the server first: lag.t
 	// differs with no DDL in the binlog to explain it.
@@ -485,17 +492,8 @@ func TestRereadRefusedWhenDDLFollows(t *testing.T) {
 	if _, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now"); code != 0 {
 		t.Fatalf("first run: exit %d\n%s", code, errs)
 	}
-	conn, err := m.DB().Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"SET sql_log_bin = 0", "ALTER TABLE rr.t ADD COLUMN x INT", "SET sql_log_bin = 1",
-		"INSERT INTO rr.t VALUES (1, 2)", "ALTER TABLE rr.t ADD COLUMN y INT", "INSERT INTO rr.t VALUES (2, 3, 4)"} {
-		if _, err := conn.ExecContext(t.Context(), q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	conn.Close()
+	execOnOneConn(t, m, "SET sql_log_bin = 0", "ALTER TABLE rr.t ADD COLUMN x INT", "SET sql_log_bin = 1",
+		"INSERT INTO rr.t VALUES (1, 2)", "ALTER TABLE rr.t ADD COLUMN y INT", "INSERT INTO rr.t VALUES (2, 3, 4)")
 	out, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now",
 		"--on-schema-mismatch", "reread")
 	if code != 1 || !strings.Contains(errs, "did not help") || !strings.Contains(errs, "ALTER TABLE rr.t ADD COLUMN y INT") {
@@ -519,17 +517,8 @@ func TestUnloggedRenameCaughtAtRestart(t *testing.T) {
 	if _, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now"); code != 0 {
 		t.Fatalf("first run: exit %d\n%s", code, errs)
 	}
-	conn, err := m.DB().Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"SET sql_log_bin = 0", "ALTER TABLE ur.t RENAME COLUMN old_name TO new_name", "SET sql_log_bin = 1",
-		"INSERT INTO ur.t VALUES (1, 2)"} {
-		if _, err := conn.ExecContext(t.Context(), q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	conn.Close()
+	execOnOneConn(t, m, "SET sql_log_bin = 0", "ALTER TABLE ur.t RENAME COLUMN old_name TO new_name", "SET sql_log_bin = 1",
+		"INSERT INTO ur.t VALUES (1, 2)")
 	out, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now")
 	if code != 1 || !strings.Contains(errs, "column 2 is old_name in the history, new_name on the server") || strings.Contains(out, `"rows"`) {
 		t.Fatalf("restart after an unlogged rename: exit %d\n%s\n%s", code, errs, out)
