@@ -551,8 +551,13 @@ func (p *Proxy) down(c *conn, server *net.TCPConn) {
 			}
 			c.mu.Unlock()
 			if len(chunk) > 0 {
+				// Counted before the write, so that Stats already
+				// includes every byte a client can have read: counting
+				// after it raced with a client that read, returned and
+				// looked at Stats before this goroutine ran again.
+				p.bytesDown.Add(int64(len(chunk)))
 				nw, werr := c.client.Write(chunk)
-				p.bytesDown.Add(int64(nw))
+				p.bytesDown.Add(int64(nw - len(chunk)))
 				if werr != nil {
 					c.kill()
 					return
@@ -595,8 +600,9 @@ func (p *Proxy) up(c *conn, server *net.TCPConn) {
 			c.mu.Unlock()
 			switch st {
 			case active:
+				p.bytesUp.Add(int64(nr)) // before the write, as in down
 				nw, werr := server.Write(buf[:nr])
-				p.bytesUp.Add(int64(nw))
+				p.bytesUp.Add(int64(nw - nr))
 				if werr != nil {
 					c.mu.Lock()
 					st = c.state
