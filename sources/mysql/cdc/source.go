@@ -356,32 +356,42 @@ func (s *Source) checkDrift(ctx context.Context, db *sql.DB, cat *schema.Catalog
 		s.log.Debug("schema: no drift check: the binlog ahead holds DDL that cannot be parsed", "position", at.String())
 		return cat, nil
 	}
+	// diffs are the differences of replicated tables, which decide; a
+	// table outside Include takes the server's definition quietly: none
+	// of its rows is decoded, and if a rename later brings it in, the
+	// server's definition is the best there is.
 	var diffs []string
 	var fixes []*core.Table
+	note := func(t *core.Table, d string, fix *core.Table) {
+		if s.included(t.Schema, t.Name) {
+			diffs = append(diffs, t.QualifiedName()+d)
+		}
+		if fix != nil {
+			fixes = append(fixes, fix)
+		}
+	}
 	for _, t := range cat.Tables() {
 		if touched[cat.TableKey(t.Schema, t.Name)] {
 			continue
 		}
 		srv := now.Table(t.Schema, t.Name)
 		if srv == nil {
-			diffs = append(diffs, t.QualifiedName()+" is in the history but not on the server")
+			note(t, " is in the history but not on the server", nil)
 			continue
 		}
 		if d := schema.DecodingDiff(t, srv); d != "" {
-			diffs = append(diffs, t.QualifiedName()+": "+d)
-			fixes = append(fixes, srv)
+			note(t, ": "+d, srv)
 		}
 	}
 	for _, t := range now.Tables() {
 		if !touched[cat.TableKey(t.Schema, t.Name)] && cat.Table(t.Schema, t.Name) == nil {
-			diffs = append(diffs, t.QualifiedName()+" is on the server but not in the history")
-			fixes = append(fixes, t)
+			note(t, " is on the server but not in the history", t)
 		}
 	}
-	if len(diffs) == 0 {
+	if len(fixes) == 0 && len(diffs) == 0 {
 		return cat, nil
 	}
-	if s.cfg.OnMismatch != MismatchReread {
+	if len(diffs) > 0 && s.cfg.OnMismatch != MismatchReread {
 		return nil, fmt.Errorf("cdc: the schema history in %s does not match the server for tables that no DDL in the binlog between %s and now changes: %s. "+
 			"A DDL ran outside the binlog (sql_log_bin=0) while nothing was reading it; rows decoded with the history could carry the wrong columns. "+
 			"To take the server's definitions from %s on, run again with the schema mismatch policy reread (--on-schema-mismatch=reread); "+
@@ -394,11 +404,19 @@ func (s *Source) checkDrift(ctx context.Context, db *sql.DB, cat *schema.Catalog
 		if err != nil {
 			return nil, err
 		}
-		s.pending = append(s.pending, ch)
+		if s.included(t.Schema, t.Name) {
+			s.pending = append(s.pending, ch)
+		}
 	}
-	s.log.Warn("schema: definitions re-read from the server at the start, where the history disagreed with no DDL in the binlog to explain it (on-schema-mismatch=reread)",
-		"position", at.String(), "differences", strings.Join(diffs, "; "))
+	if len(diffs) > 0 {
+		s.log.Warn("schema: definitions re-read from the server at the start, where the history disagreed with no DDL in the binlog to explain it (on-schema-mismatch=reread)",
+			"position", at.String(), "differences", strings.Join(diffs, "; "))
+	}
 	return tr.Catalog(), nil
+}
+
+func (s *Source) included(schema, table string) bool {
+	return s.cfg.Include == nil || s.cfg.Include(schema, table)
 }
 
 // readSettings returns a catalog with the server's settings and
