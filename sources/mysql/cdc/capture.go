@@ -69,6 +69,9 @@ func ReadCatalog(ctx context.Context, db *sql.DB, opts CaptureOptions) (*schema.
 			return nil, fmt.Errorf("read schema: SHOW CREATE TABLE %s.%s: %w", n.db, n.table, err)
 		}
 		t, err := app.TableFromCreate(cat, n.db, create)
+		if err != nil && opts.skipped != nil && opts.OnDDLError == schema.DDLSkip {
+			opts.skipped[cat.TableKey(n.db, n.table)] = true
+		}
 		if err != nil {
 			if opts.Include != nil && !opts.Include(n.db, n.table) {
 				log.Warn("schema: table left out of the captured schema: its definition cannot be read; it is not among the tables replicated",
@@ -122,6 +125,8 @@ type CaptureOptions struct {
 	// whatever OnDDLError says.
 	Include func(schema, table string) bool
 	Logger  *slog.Logger
+	// skipped, when not nil, receives the tables left out under DDLSkip.
+	skipped map[[2]string]bool
 }
 
 // newCatalog returns a catalog with the server's settings and user

@@ -339,7 +339,8 @@ func (s *Source) checkDrift(ctx context.Context, db *sql.DB, cat *schema.Catalog
 	// A table the parser cannot read is left out quietly: the stream
 	// meets the DDL that made it and applies its DDL error policy there.
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	now, st, err := captureAt(ctx, db, s.scanner(), CaptureOptions{OnDDLError: schema.DDLSkip, Logger: quiet})
+	unreadable := map[[2]string]bool{}
+	now, st, err := captureAt(ctx, db, s.scanner(), CaptureOptions{OnDDLError: schema.DDLSkip, Logger: quiet, skipped: unreadable})
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +372,7 @@ func (s *Source) checkDrift(ctx context.Context, db *sql.DB, cat *schema.Catalog
 		}
 	}
 	for _, t := range cat.Tables() {
-		if touched[cat.TableKey(t.Schema, t.Name)] {
+		if k := cat.TableKey(t.Schema, t.Name); touched[k] || unreadable[k] {
 			continue
 		}
 		srv := now.Table(t.Schema, t.Name)
