@@ -21,7 +21,7 @@ import (
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func connOf(t *testing.T, m *harness.MariaDB) *client.Config {
+func connOf(t testing.TB, m *harness.MariaDB) *client.Config {
 	t.Helper()
 	user, pw := m.User()
 	c, err := client.ParseDSN(fmt.Sprintf("%s:%s@tcp(%s)/?timeout=5s", user, pw, m.Addr()))
@@ -146,7 +146,7 @@ func TestStable(t *testing.T) {
 	}
 }
 
-func mustConnector(t *testing.T, c *client.Config) driver.Connector {
+func mustConnector(t testing.TB, c *client.Config) driver.Connector {
 	t.Helper()
 	conn, err := c.DriverConnector()
 	if err != nil {
