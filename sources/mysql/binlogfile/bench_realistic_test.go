@@ -1,15 +1,10 @@
 package binlogfile_test
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"runtime"
 	"testing"
 
-	"github.com/seed5aa6e046/syncer/internal/testcorpus"
-	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
-	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
+	"github.com/seed5aa6e046/syncer/internal/benchbinlog"
 )
 
 // BenchmarkDecodeRealisticBinlog decodes every row value of the binlog files
@@ -21,7 +16,7 @@ import (
 // every allocation of the whole decode (events, table maps, buffers) divided
 // by the rows decoded.
 func BenchmarkDecodeRealisticBinlog(b *testing.B) {
-	files, paths, total := testcorpus.BenchBinlogs(b)
+	files, paths, total := benchbinlog.Load(b)
 
 	// "decode" parses every value of every row (integers, temporals and
 	// floats into their fields, DECIMAL and JSON validated, strings sliced);
@@ -33,7 +28,7 @@ func BenchmarkDecodeRealisticBinlog(b *testing.B) {
 
 func benchDecode(b *testing.B, files [][]byte, paths []string, total int64, render bool) {
 	// One untimed pass validates the files and counts the rows.
-	rows, err := decodeAll(files, paths, render)
+	rows, err := benchbinlog.DecodeAll(files, paths, render, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +42,7 @@ func benchDecode(b *testing.B, files [][]byte, paths []string, total int64, rend
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := decodeAll(files, paths, render); err != nil {
+		if _, err := benchbinlog.DecodeAll(files, paths, render, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -57,51 +52,4 @@ func benchDecode(b *testing.B, files [][]byte, paths []string, total int64, rend
 	b.ReportMetric(allRows/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/allRows, "allocs/row")
 	b.ReportMetric(float64(rows), "rows/op")
-}
-
-// decodeAll reads every event of files and decodes every value of every
-// row, rendering each as JSON when render is set.
-func decodeAll(files [][]byte, names []string, render bool) (int, error) {
-	var it binlog.RowIterator
-	var out []byte
-	rows := 0
-	for i, data := range files {
-		r := binlogfile.NewReader(bytes.NewReader(data), names[i])
-		for {
-			ev, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return rows, err
-			}
-			re, ok := ev.Body.(*binlog.RowsEvent)
-			if !ok {
-				continue
-			}
-			it.Reset(re)
-			for it.Next() {
-				rows++
-				if !render {
-					continue
-				}
-				for _, image := range [2][]binlog.Value{it.Before(), it.After()} {
-					for i := range image {
-						if !image[i].Present() {
-							continue
-						}
-						out, err = image[i].AppendJSON(out[:0])
-						if err != nil {
-							return rows, err
-						}
-					}
-				}
-			}
-			if err := it.Err(); err != nil {
-				return rows, err
-			}
-		}
-		r.Close()
-	}
-	return rows, nil
 }

@@ -1,15 +1,12 @@
 package schema
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
-	"github.com/seed5aa6e046/syncer/internal/testcorpus"
+	"github.com/seed5aa6e046/syncer/internal/benchbinlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlogfile"
 )
@@ -22,7 +19,7 @@ import (
 // Tracker.Query with a History on disk, every TABLE_MAP reconciled, every
 // rows event pointed at the completed TABLE_MAP). Compare rows/s.
 func BenchmarkTracking(b *testing.B) {
-	files, paths, total := testcorpus.BenchBinlogs(b)
+	files, paths, total := benchbinlog.Load(b)
 	for _, mode := range []struct {
 		name       string
 		on, render bool
@@ -56,13 +53,14 @@ func BenchmarkTracking(b *testing.B) {
 }
 
 // decodeTracked decodes (and with render, renders as JSON) every value of
-// every row of the files, feeding a fresh Tracker (and History) when on.
+// every row of the files, feeding a fresh Tracker (and History) when on,
+// and returns the time spent in the tracker's calls.
 func decodeTracked(b *testing.B, files [][]byte, names []string, on, render bool) (rows int, inTracker time.Duration, err error) {
 	// Both modes pause the timer and collect garbage before the pass, so
 	// that neither carries the other's GC debt into its timing.
 	b.StopTimer()
 	runtime.GC()
-	var tr *Tracker
+	var each func(*binlogfile.Event) error
 	if on {
 		h, err := OpenHistory(b.TempDir())
 		if err != nil {
@@ -76,63 +74,24 @@ func decodeTracked(b *testing.B, files [][]byte, names []string, on, render bool
 		if err := h.Baseline(Point{File: filepath.Base(names[0]), Pos: 4}, nil); err != nil {
 			return 0, 0, err
 		}
-		tr = NewTracker(cat, TrackerOptions{History: h})
+		tr := NewTracker(cat, TrackerOptions{History: h})
+		each = func(ev *binlogfile.Event) error {
+			t0 := time.Now()
+			defer func() { inTracker += time.Since(t0) }()
+			at := Point{File: filepath.Base(ev.File), Pos: uint64(ev.End())}
+			var err error
+			switch body := ev.Body.(type) {
+			case *binlog.QueryEvent:
+				_, err = tr.Query(body, at)
+			case *binlog.TableMapEvent:
+				_, err = tr.TableMap(body)
+			case *binlog.RowsEvent:
+				_, err = tr.Rows(body)
+			}
+			return err
+		}
 	}
 	b.StartTimer()
-	var it binlog.RowIterator
-	var out []byte
-	for i, data := range files {
-		r := binlogfile.NewReader(bytes.NewReader(data), names[i])
-		for {
-			ev, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return rows, inTracker, err
-			}
-			if tr != nil {
-				t0 := time.Now()
-				at := Point{File: filepath.Base(ev.File), Pos: uint64(ev.End())}
-				switch body := ev.Body.(type) {
-				case *binlog.QueryEvent:
-					_, err = tr.Query(body, at)
-				case *binlog.TableMapEvent:
-					_, err = tr.TableMap(body)
-				case *binlog.RowsEvent:
-					_, err = tr.Rows(body)
-				}
-				inTracker += time.Since(t0)
-				if err != nil {
-					return rows, inTracker, err
-				}
-			}
-			re, ok := ev.Body.(*binlog.RowsEvent)
-			if !ok {
-				continue
-			}
-			it.Reset(re)
-			for it.Next() {
-				rows++
-				if !render {
-					continue
-				}
-				for _, image := range [2][]binlog.Value{it.Before(), it.After()} {
-					for i := range image {
-						if !image[i].Present() {
-							continue
-						}
-						if out, err = image[i].AppendJSON(out[:0]); err != nil {
-							return rows, inTracker, err
-						}
-					}
-				}
-			}
-			if err := it.Err(); err != nil {
-				return rows, inTracker, err
-			}
-		}
-		r.Close()
-	}
-	return rows, inTracker, nil
+	rows, err = benchbinlog.DecodeAll(files, names, render, each)
+	return rows, inTracker, err
 }
