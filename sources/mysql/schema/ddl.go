@@ -821,7 +821,7 @@ func canonicalTemporal(s string, t core.ColumnType) (string, bool) {
 
 // parseExpr parses one expression, nil if it cannot.
 func (ap *applying) parseExpr(text string) ast.ExprNode {
-	stmts, _, err := ap.a.exprP.ParseSQL("SELECT " + text)
+	stmts, err := parseSQL(ap.a.exprP, "SELECT "+text)
 	if err != nil || len(stmts) != 1 {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ const maxQuoteRetries = 8
 // such a word, the word is backquoted, which is what it was to the server,
 // and the statement parsed again. The error returned is the first one.
 func (a *Applier) parse(sql string) ([]ast.StmtNode, error) {
-	stmts, _, err := a.p.ParseSQL(sql)
+	stmts, err := parseSQL(a.p, sql)
 	first := err
 	for i := 0; err != nil && i < maxQuoteRetries; i++ {
 		fixed, ok := quoteReservedAt(sql, err)
@@ -27,12 +28,26 @@ func (a *Applier) parse(sql string) ([]ast.StmtNode, error) {
 			break
 		}
 		sql = fixed
-		stmts, _, err = a.p.ParseSQL(sql)
+		stmts, err = parseSQL(a.p, sql)
 	}
 	if err != nil {
 		return nil, first
 	}
 	return stmts, nil
+}
+
+// parseSQL runs the parser, turning a panic inside it into an error: the
+// value driver TiDB's parser needs for literals (test_driver) panics on
+// some it does not implement, such as a DECIMAL literal of more than 81
+// digits, and a statement in the binlog must never crash the stream.
+func parseSQL(p *parser.Parser, sql string) (stmts []ast.StmtNode, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			stmts, err = nil, fmt.Errorf("the SQL parser failed on it: %v", r)
+		}
+	}()
+	stmts, _, err = p.ParseSQL(sql)
+	return stmts, err
 }
 
 // parseErrorAt reads where TiDB's syntax error points: its message quotes
