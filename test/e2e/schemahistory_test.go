@@ -210,6 +210,17 @@ func rowsOfSchema(t *testing.T, out, db string) (rows []string, lines []trackedL
 	return rows, lines
 }
 
+// expectRows checks a CLI run that must succeed and print exactly want
+// (the rows of database db, in "table op image" form).
+func expectRows(t *testing.T, what, out, errs string, code int, db string, want []string) {
+	t.Helper()
+	if code != 0 {
+		t.Fatalf("%s: exit %d\n%s", what, code, errs)
+	}
+	got, _ := rowsOfSchema(t, out, db)
+	sameRows(t, what, got, want)
+}
+
 func sameRows(t *testing.T, what string, got, want []string) {
 	t.Helper()
 	if strings.Join(got, "\n") == strings.Join(want, "\n") {
@@ -278,11 +289,7 @@ func testLaggingReader(t *testing.T, metadata string) {
 	}
 	want2 := runLagSteps(t, m, lagPart2)
 	out, errs, code = runSyncer(t, timeout, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now", "--tables", "lag.*")
-	if code != 0 {
-		t.Fatalf("resumed run: exit %d\n%s", code, errs)
-	}
-	got, _ = rowsOfSchema(t, out, "lag")
-	sameRows(t, "resumed run", got, want2)
+	expectRows(t, "resumed run", out, errs, code, "lag", want2)
 
 	// 3. The files, read from the beginning with a fresh state directory.
 	files, err := m.BinlogFiles(t.Context())
@@ -291,21 +298,13 @@ func testLaggingReader(t *testing.T, metadata string) {
 	}
 	args := append([]string{"binlog", "dump", "--schema-from", dsn, "--state-dir", filepath.Join(t.TempDir(), "dump-state"), "--tables", "lag.*"}, files...)
 	out, errs, code = runSyncer(t, timeout, args...)
-	if code != 0 {
-		t.Fatalf("dump: exit %d\n%s", code, errs)
-	}
-	got, _ = rowsOfSchema(t, out, "lag")
-	sameRows(t, "binlog dump --schema-from", got, append(append([]string(nil), want1...), want2...))
+	expectRows(t, "binlog dump --schema-from", out, errs, code, "lag", append(append([]string(nil), want1...), want2...))
 
 	// 4. Restart from a point in the middle of the history: the history
 	// after it is dropped and rebuilt from the binlog.
 	out, errs, code = runSyncer(t, timeout, "binlog", "stream", "--dsn", dsn, "--state-dir", state,
 		"--start-file", mid.File, "--start-pos", strconv.FormatUint(mid.Pos, 10), "--until-now", "--tables", "lag.*")
-	if code != 0 {
-		t.Fatalf("run from the middle: exit %d\n%s", code, errs)
-	}
-	got, _ = rowsOfSchema(t, out, "lag")
-	sameRows(t, "run from the middle", got, append(append([]string(nil), want1[3:]...), want2...))
+	expectRows(t, "run from the middle", out, errs, code, "lag", append(append([]string(nil), want1[3:]...), want2...))
 
 	// 5. A DDL the tracker cannot read: fail names it and its position;
 	// skip warns and goes on.
@@ -366,11 +365,7 @@ func testLaggingReader(t *testing.T, metadata string) {
 			rows: []string{`t insert e="blue" id=11 a=6 m=7 bee="y" hidden=12`}},
 	})
 	out, errs, code = runSyncer(t, timeout, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now", "--tables", "lag.*")
-	if code != 0 {
-		t.Fatalf("after the re-read: exit %d\n%s", code, errs)
-	}
-	got, _ = rowsOfSchema(t, out, "lag")
-	sameRows(t, "the run after the re-read", got, want4)
+	expectRows(t, "the run after the re-read", out, errs, code, "lag", want4)
 }
 
 // An empty state directory and a start before DDL on a table that existed
@@ -456,17 +451,9 @@ func TestHistoryGap(t *testing.T) {
 	})
 	out, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state,
 		"--start-file", filepath.Base(last), "--until-now", "--tables", "gap.*")
-	if code != 0 {
-		t.Fatalf("stream past the history: exit %d\n%s", code, errs)
-	}
-	got, _ := rowsOfSchema(t, out, "gap")
-	sameRows(t, "stream started past the history", got, want)
+	expectRows(t, "stream started past the history", out, errs, code, "gap", want)
 	out, errs, code = runSyncer(t, 2*time.Minute, "binlog", "dump", "--schema-from", dsn, "--state-dir", dumpState, "--tables", "gap.*", last)
-	if code != 0 {
-		t.Fatalf("dump past the history: exit %d\n%s", code, errs)
-	}
-	got, _ = rowsOfSchema(t, out, "gap")
-	sameRows(t, "dump of files past the history", got, want)
+	expectRows(t, "dump of files past the history", out, errs, code, "gap", want)
 
 	// A stream on the dump's state directory goes on where the files
 	// ended.
@@ -474,11 +461,7 @@ func TestHistoryGap(t *testing.T) {
 		{sql: "INSERT INTO gap.t VALUES ('y', 3, 7)", rows: []string{`t insert b="y" id=3 a=7`}},
 	})
 	out, errs, code = runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", dumpState, "--until-now", "--tables", "gap.*")
-	if code != 0 {
-		t.Fatalf("stream after the dump: exit %d\n%s", code, errs)
-	}
-	got, _ = rowsOfSchema(t, out, "gap")
-	sameRows(t, "stream on the dump's state directory", got, want)
+	expectRows(t, "stream on the dump's state directory", out, errs, code, "gap", want)
 }
 
 // --on-schema-mismatch=reread refuses when logged DDL on the table follows
@@ -531,19 +514,11 @@ func TestUnloggedRenameCaughtAtRestart(t *testing.T) {
 	}
 	out, errs, code = runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now",
 		"--on-schema-mismatch", "reread")
-	if code != 0 {
-		t.Fatalf("reread: exit %d\n%s", code, errs)
-	}
-	got, _ := rowsOfSchema(t, out, "ur")
-	sameRows(t, "after the re-read", got, []string{"t insert id=1 new_name=2"})
+	expectRows(t, "after the re-read", out, errs, code, "ur", []string{"t insert id=1 new_name=2"})
 
 	// Drift in a table the stream does not replicate does not stop it.
 	execOnOneConn(t, m, "SET sql_log_bin = 0", "ALTER TABLE ur.t RENAME COLUMN new_name TO newer_name", "SET sql_log_bin = 1")
 	runLagSteps(t, m, []lagStep{{sql: "CREATE TABLE ur.other (id INT)"}, {sql: "INSERT INTO ur.other VALUES (7)"}})
 	out, errs, code = runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", state, "--until-now", "--tables", "ur.other")
-	if code != 0 {
-		t.Fatalf("drift outside --tables: exit %d\n%s", code, errs)
-	}
-	got, _ = rowsOfSchema(t, out, "ur")
-	sameRows(t, "rows of the replicated table", got, []string{"other insert id=7"})
+	expectRows(t, "rows of the replicated table", out, errs, code, "ur", []string{"other insert id=7"})
 }
