@@ -38,7 +38,18 @@ type SchemaChange struct {
 	// Database names the database of a database change (and the table's
 	// database otherwise).
 	Database string `json:"database"`
+	// Renamed lists the columns an ALTER TABLE renamed (RENAME COLUMN,
+	// CHANGE old new), by their names in Old and in New, so that a sink
+	// renames rather than drops and adds. Other columns of New missing
+	// from Old were added, and of Old missing from New were dropped.
+	Renamed []ColumnRename `json:"renamed,omitempty"`
 	// Statement is the DDL as the source logged it.
 	Statement string   `json:"statement"`
 	Position  Position `json:"position"`
+}
+
+// ColumnRename is one renamed column.
+type ColumnRename struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
