@@ -245,6 +245,10 @@ func matchAny(globs []string, name string) bool {
 // globMatch is a case-insensitive path.Match; globs are validated at load
 // time, so a malformed one (impossible after Load) matches nothing.
 func globMatch(glob, name string) bool {
-	ok, err := path.Match(strings.ToLower(glob), strings.ToLower(name))
+	ok, err := matchGlob(glob, name)
 	return err == nil && ok
+}
+
+func matchGlob(glob, name string) (bool, error) {
+	return path.Match(strings.ToLower(glob), strings.ToLower(name))
 }
