@@ -43,6 +43,11 @@ type Config struct {
 	PruneEvery time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
+	// RequireFullRowImage makes Open refuse a server that does not log
+	// whole rows (binlog_format=ROW and binlog_row_image=FULL), as change
+	// record pipelines (Records) need: with MINIMAL or NOBLOB images
+	// updates and deletes lack columns.
+	RequireFullRowImage bool
 }
 
 // MismatchPolicy says what a Source does when a TABLE_MAP contradicts the
@@ -184,6 +189,11 @@ func (s *Source) open(ctx context.Context, start replication.Position) error {
 	db.SetMaxOpenConns(2)
 	db.SetMaxIdleConns(0) // queries are rare after the start: hold no idle connection
 	s.db = db
+	if s.cfg.RequireFullRowImage {
+		if err := checkFullRowImage(ctx, db); err != nil {
+			return err
+		}
+	}
 
 	if start.IsZero() {
 		cp, ok, err := loadCheckpoint(s.hist)
@@ -496,13 +506,18 @@ func loadCheckpoint(h *schema.History) (replication.Position, bool, error) {
 }
 
 func (s *Source) saveCheckpoint(p replication.Position) error {
-	cp := storedCheckpoint{File: p.File, Pos: p.Pos}
+	gt := ""
 	switch {
 	case p.GTIDSet != nil:
-		cp.GTID = p.GTIDSet.String()
+		gt = p.GTIDSet.String()
 	case p.MariaDBGTID != nil:
-		cp.GTID = p.MariaDBGTID.String()
+		gt = p.MariaDBGTID.String()
 	}
+	return s.saveCheckpointText(p, gt)
+}
+
+func (s *Source) saveCheckpointText(p replication.Position, gtidText string) error {
+	cp := storedCheckpoint{File: p.File, Pos: p.Pos, GTID: gtidText}
 	b, err := json.Marshal(cp)
 	if err != nil {
 		return err
@@ -581,11 +596,44 @@ const defaultPruneEvery = 10 * time.Minute
 // history of what no restart from a checkpoint committed since the
 // previous prune can need.
 func (s *Source) Commit() error {
-	cp := s.checkpoint
-	if err := s.hist.SetCoveredUntil(schema.Point{File: cp.File, Pos: cp.Pos}); err != nil {
+	return s.commit(s.checkpoint)
+}
+
+// CommitAt is Commit for a consumer that applies changes behind the
+// reader: p, a position the consumer has made durable (a record's
+// Checkpoint, at or before Checkpoint), becomes the checkpoint a later
+// Open resumes from and the point the next prune may cut up to, while the
+// history stays marked as holding every DDL up to the reader's own
+// Checkpoint.
+func (s *Source) CommitAt(p core.Position) error {
+	if p.File == "" {
+		return errors.New("cdc: commit at an empty position")
+	}
+	at := schema.Point{File: p.File, Pos: p.Pos}
+	if at.Compare(schema.Point{File: s.checkpoint.File, Pos: s.checkpoint.Pos}) > 0 {
+		return fmt.Errorf("cdc: commit at %s, past the source's checkpoint %s", at, s.checkpoint)
+	}
+	cp := replication.Position{File: p.File, Pos: p.Pos}
+	return s.commitWith(cp, p.GTID)
+}
+
+func (s *Source) commit(cp replication.Position) error {
+	gt := ""
+	switch {
+	case cp.GTIDSet != nil:
+		gt = cp.GTIDSet.String()
+	case cp.MariaDBGTID != nil:
+		gt = cp.MariaDBGTID.String()
+	}
+	return s.commitWith(cp, gt)
+}
+
+func (s *Source) commitWith(cp replication.Position, gtidText string) error {
+	own := s.checkpoint
+	if err := s.hist.SetCoveredUntil(schema.Point{File: own.File, Pos: own.Pos}); err != nil {
 		return err
 	}
-	if err := s.saveCheckpoint(cp); err != nil {
+	if err := s.saveCheckpointText(cp, gtidText); err != nil {
 		return err
 	}
 	if s.cfg.PruneEvery >= 0 && time.Since(s.lastPrune) >= s.cfg.PruneEvery {
@@ -675,4 +723,32 @@ func (s *Source) Close() error {
 		}
 	}
 	return err
+}
+
+// checkFullRowImage refuses a server whose binlog does not carry whole
+// rows.
+func checkFullRowImage(ctx context.Context, db *sql.DB) error {
+	info, err := replication.ReadServerInfo(ctx, db)
+	if err != nil {
+		return fmt.Errorf("cdc: check the binlog row image: %w", err)
+	}
+	if info.BinlogFormat != "ROW" {
+		return fmt.Errorf("cdc: the server logs with binlog_format=%s, not ROW: change records need row-based logging. "+
+			"Run SET GLOBAL binlog_format='ROW' and set binlog_format=ROW under [mysqld] in my.cnf so that it survives a restart "+
+			"(sessions already open keep their format until they reconnect)", orNone(info.BinlogFormat))
+	}
+	// Servers before binlog_row_image (MySQL 5.5) always log full rows.
+	if info.BinlogRowImage != "" && info.BinlogRowImage != "FULL" {
+		return fmt.Errorf("cdc: the server logs with binlog_row_image=%s, not FULL: updates and deletes would lack columns, and change records need whole rows. "+
+			"Run SET GLOBAL binlog_row_image='FULL' and set binlog_row_image=FULL under [mysqld] in my.cnf so that it survives a restart "+
+			"(sessions already open keep their setting until they reconnect)", info.BinlogRowImage)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(not reported)"
+	}
+	return s
 }
