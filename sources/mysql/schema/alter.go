@@ -104,6 +104,68 @@ func swapColumnNames(t *core.Table, specs []*ast.AlterTableSpec) {
 	}
 }
 
+// columnRenames returns the columns that stmt, an ALTER TABLE the
+// Applier applied to old making new, renamed (RENAME COLUMN a TO b,
+// CHANGE a b ...), by their names in old and in new. The statement is
+// parsed again: the renames are asked for only of ALTERs that can hold
+// one, which are rare.
+func (a *Applier) columnRenames(stmt string, old, new *core.Table) []core.ColumnRename {
+	if !mayRenameColumn(stmt) {
+		return nil
+	}
+	for _, rs := range rewrite(stmt, a.mode) {
+		stmts, err := a.parse(rs.sql)
+		if err != nil {
+			continue
+		}
+		for _, st := range stmts {
+			if at, ok := st.(*ast.AlterTableStmt); ok {
+				return alterRenames(at.Specs, old, new)
+			}
+		}
+	}
+	return nil
+}
+
+// mayRenameColumn reports whether an ALTER TABLE statement can rename a
+// column: it says RENAME or CHANGE somewhere.
+func mayRenameColumn(stmt string) bool {
+	for i := 0; i+6 <= len(stmt); i++ {
+		if w := stmt[i : i+6]; strings.EqualFold(w, "rename") || strings.EqualFold(w, "change") {
+			return true
+		}
+	}
+	return false
+}
+
+// alterRenames lists the column renames of an ALTER TABLE's specs, read
+// before swapColumnNames rewrites them: a spec that keeps the name (up to
+// case) is no rename, and one whose columns are not in old and new (an
+// error, or dropped again by a later spec) is left out.
+func alterRenames(specs []*ast.AlterTableSpec, old, new *core.Table) []core.ColumnRename {
+	var out []core.ColumnRename
+	for _, sp := range specs {
+		var from, to string
+		switch {
+		case sp.Tp == ast.AlterTableRenameColumn && sp.OldColumnName != nil && sp.NewColumnName != nil:
+			from, to = sp.OldColumnName.Name.O, sp.NewColumnName.Name.O
+		case sp.Tp == ast.AlterTableChangeColumn && sp.OldColumnName != nil && len(sp.NewColumns) == 1:
+			from, to = sp.OldColumnName.Name.O, sp.NewColumns[0].Name.Name.O
+		default:
+			continue
+		}
+		if strings.EqualFold(from, to) {
+			continue
+		}
+		i, j := old.ColumnIndex(from), new.ColumnIndex(to)
+		if i < 0 || j < 0 {
+			continue
+		}
+		out = append(out, core.ColumnRename{From: old.Columns[i].Name, To: new.Columns[j].Name})
+	}
+	return out
+}
+
 func (ap *applying) errColumn(t *core.Table, name string) error {
 	return fmt.Errorf("schema: %s: no column %q in %q", t.QualifiedName(), name, ap.stmt)
 }

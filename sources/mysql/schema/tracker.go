@@ -144,6 +144,9 @@ func (t *Tracker) Query(q *binlog.QueryEvent, at Point) ([]core.SchemaChange, er
 	for i, ch := range changes {
 		out[i] = core.SchemaChange{Kind: ch.Kind.coreKind(), Old: ch.Old, New: ch.New, Database: ch.database(),
 			Statement: ch.Statement, Position: pos}
+		if (ch.Kind == AlterTable || ch.Kind == RenameTable) && ch.Old != nil && ch.New != nil {
+			out[i].Renamed = t.app.columnRenames(ch.Statement, ch.Old, ch.New)
+		}
 	}
 	// A table id may be mapped again to the new definition: drop what
 	// resolved against the old one.
