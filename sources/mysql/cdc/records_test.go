@@ -245,6 +245,159 @@ func TestRecordsOwnMemory(t *testing.T) {
 	}
 }
 
+// A DDL between row changes is its own transaction, in order, and the
+// rows after it carry the new table version; renames fill Renamed.
+func TestRecordsDDL(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	run(t, m.DB(), "CREATE DATABASE d", "CREATE TABLE d.t (id INT PRIMARY KEY, a INT)")
+	r := openRecords(t, m, filepath.Join(t.TempDir(), "state"), RecordsConfig{})
+	run(t, m.DB(), "INSERT INTO d.t VALUES (1, 10)",
+		"ALTER TABLE d.t RENAME COLUMN a TO b, ADD COLUMN c VARCHAR(5) DEFAULT 'x'",
+		"INSERT INTO d.t VALUES (2, 20, 'y')",
+		"TRUNCATE TABLE d.t",
+		"DROP TABLE d.t")
+	recs := readRecords(t, r, 5)
+	if len(recs) != 5 {
+		t.Fatalf("%d records, want 5", len(recs))
+	}
+	ops := []core.Op{core.OpInsert, core.OpSchemaChange, core.OpInsert, core.OpTruncate, core.OpSchemaChange}
+	for i, rec := range recs {
+		if rec.Op != ops[i] || !rec.TxEnd || rec.TxSeq != 0 || rec.Checkpoint.IsZero() {
+			t.Errorf("record %d: %s seq %d end %v checkpoint %v, want %s ending its transaction", i, rec.Op, rec.TxSeq, rec.TxEnd, rec.Checkpoint, ops[i])
+		}
+	}
+	v1, ch, v2 := recs[0].Table, recs[1].Change, recs[2].Table
+	if ch == nil || ch.Kind != core.AlterTable || ch.Old != v1 || ch.New != v2 || recs[1].Table != v2 || v2.Version != v1.Version+1 {
+		t.Fatalf("ALTER: %+v; versions %d then %d", ch, v1.Version, v2.Version)
+	}
+	if want := []core.ColumnRename{{From: "a", To: "b"}}; len(ch.Renamed) != 1 || ch.Renamed[0] != want[0] {
+		t.Errorf("renamed %+v, want %+v", ch.Renamed, want)
+	}
+	if recs[1].Position != ch.Position || !recs[0].Position.Less(recs[1].Position) || !recs[1].Position.Less(recs[2].Position) {
+		t.Errorf("positions %v %v %v", recs[0].Position, recs[1].Position, recs[2].Position)
+	}
+	checkValues(t, "insert after the ALTER", recs[2].After, []string{"int:2", "int:20", "string:y"})
+	if recs[3].Change.Kind != core.TruncateTable || recs[3].Table != v2 {
+		t.Errorf("truncate: %+v", recs[3].Change)
+	}
+	if recs[4].Change.Kind != core.DropTable || recs[4].Table != v2 || recs[4].Change.New != nil {
+		t.Errorf("drop: %+v, table %p want the old %p", recs[4].Change, recs[4].Table, v2)
+	}
+}
+
+// Excluded tables make an OpProgress record at their transaction's end;
+// excluded columns leave the table and the values; an excluded primary key
+// column is an error naming it.
+func TestRecordsExclusions(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	run(t, m.DB(), "CREATE DATABASE ex", "CREATE TABLE ex.skip (id INT PRIMARY KEY)",
+		"CREATE TABLE ex.keep (id INT PRIMARY KEY, secret VARCHAR(10), v INT, UNIQUE KEY (secret), UNIQUE KEY (v))",
+		"CREATE TABLE ex.pkx (secret INT PRIMARY KEY)")
+	r := openRecords(t, m, filepath.Join(t.TempDir(), "state"), RecordsConfig{
+		Include:       func(db, table string) bool { return table != "skip" },
+		ExcludeColumn: func(db, table, column string) bool { return column == "secret" },
+	})
+	run(t, m.DB(), "INSERT INTO ex.skip VALUES (1)", "INSERT INTO ex.skip VALUES (2)",
+		"INSERT INTO ex.keep VALUES (1, 'pw', 5)", "UPDATE ex.keep SET secret = 'pw2', v = 6")
+	recs := readRecords(t, r, 4)
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4", len(recs))
+	}
+	for i, rec := range recs[:2] {
+		if rec.Op != core.OpProgress || !rec.TxEnd || rec.Checkpoint.IsZero() || rec.Table != nil || rec.TxID == "" {
+			t.Errorf("record %d: %+v, want progress", i, rec)
+		}
+	}
+	if !recs[0].Checkpoint.Less(recs[1].Checkpoint) {
+		t.Errorf("progress checkpoints %v then %v", recs[0].Checkpoint, recs[1].Checkpoint)
+	}
+	tb := recs[2].Table
+	if tb != recs[3].Table || tb.ColumnIndex("secret") >= 0 || len(tb.Columns) != 2 || len(tb.UniqueKeys) != 1 || tb.UniqueKeys[0].Columns[0].Name != "v" {
+		t.Fatalf("projected table %+v", tb)
+	}
+	checkValues(t, "insert", recs[2].After, []string{"int:1", "int:5"})
+	checkValues(t, "update before", recs[3].Before, []string{"int:1", "int:5"})
+	checkValues(t, "update after", recs[3].After, []string{"int:1", "int:6"})
+
+	run(t, m.DB(), "INSERT INTO ex.pkx VALUES (1)")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	_, err := r.Next(ctx)
+	if err == nil || !strings.Contains(err.Error(), `"secret"`) || !strings.Contains(err.Error(), "ex.pkx") || !strings.Contains(err.Error(), "primary key") {
+		t.Fatalf("excluded primary key column: %v", err)
+	}
+}
+
+// One transaction of 20,000 rows: 20,000 records, numbered, with one
+// TxEnd, on the last.
+func TestRecordsLargeTransaction(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	run(t, m.DB(), "CREATE DATABASE big", "CREATE TABLE big.t (id INT PRIMARY KEY, s VARCHAR(20))")
+	r := openRecords(t, m, filepath.Join(t.TempDir(), "state"), RecordsConfig{})
+	run(t, m.DB(), "INSERT INTO big.t SELECT seq, CONCAT('row ', seq) FROM big.seq_1_to_20000")
+	recs := readRecords(t, r, 1)
+	if len(recs) != 20000 {
+		t.Fatalf("%d records, want 20000", len(recs))
+	}
+	for i, rec := range recs {
+		if rec.TxSeq != i || rec.TxEnd != (i == len(recs)-1) || rec.TxID != recs[0].TxID || rec.Op != core.OpInsert {
+			t.Fatalf("record %d: seq %d end %v tx %q op %s", i, rec.TxSeq, rec.TxEnd, rec.TxID, rec.Op)
+		}
+		if got := rec.After[0].Int(); got != int64(i+1) {
+			t.Fatalf("record %d: id %d", i, got)
+		}
+	}
+}
+
+// After Ack(p), a new Source on the same state directory resumes at p.
+func TestRecordsAckCommitsAt(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	run(t, m.DB(), "CREATE DATABASE ck", "CREATE TABLE ck.t (id INT PRIMARY KEY)")
+	dir := filepath.Join(t.TempDir(), "state")
+	r := openRecords(t, m, dir, RecordsConfig{})
+	run(t, m.DB(), "INSERT INTO ck.t VALUES (1)", "INSERT INTO ck.t VALUES (2)", "INSERT INTO ck.t VALUES (3)")
+	recs := readRecords(t, r, 1)
+	p := recs[0].Checkpoint
+	r.Ack(p)
+	readRecords(t, r, 2) // commits between events
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r2 := openRecords(t, m, dir, RecordsConfig{})
+	src := r2.src.(*Source)
+	if st := src.Start(); st.File != p.File || st.Pos != p.Pos || !src.Resumed() {
+		t.Fatalf("resumed at %v (resumed %v), want %v", st, src.Resumed(), p)
+	}
+	recs = readRecords(t, r2, 2)
+	if len(recs) != 2 || recs[0].After[0].Int() != 2 || recs[1].After[0].Int() != 3 {
+		t.Fatalf("after the restart: %d records %v", len(recs), recs)
+	}
+	// A position past the reader's checkpoint is refused.
+	if err := src.CommitAt(core.Position{File: p.File, Pos: 1 << 40}); err == nil {
+		t.Error("CommitAt past the checkpoint: no error")
+	}
+}
+
+// Open with RequireFullRowImage refuses a server logging MINIMAL row
+// images, saying how to fix it.
+func TestRequireFullRowImage(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	run(t, m.DB(), "SET GLOBAL binlog_row_image = 'MINIMAL'")
+	t.Cleanup(func() { m.DB().Exec("SET GLOBAL binlog_row_image = 'FULL'") })
+	rc := replication.NewConfig(connOf(t, m))
+	rc.Logger = quietLogger()
+	rc.SkipPreflight = true // the check is Open's own
+	_, err := Open(t.Context(), Config{Replication: rc, StateDir: filepath.Join(t.TempDir(), "state"), Logger: quietLogger(), RequireFullRowImage: true})
+	if err == nil {
+		t.Fatal("Open succeeded with binlog_row_image=MINIMAL")
+	}
+	for _, want := range []string{"binlog_row_image=MINIMAL", "SET GLOBAL binlog_row_image='FULL'", "my.cnf"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}
+
 var _ = errors.Is
 
 // parseCivil reads "YYYY-MM-DD HH:MM:SS[.ffffff]".
