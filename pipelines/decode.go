@@ -493,7 +493,33 @@ func scrub(msg, dsn string) string {
 			msg = strings.ReplaceAll(msg, pw, "xxxxx")
 		}
 	}
-	return msg
+	// Parsers quote pieces of their input: hide every quoted piece that
+	// shares three characters with a password.
+	return quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+		for _, pw := range pws {
+			if overlaps(q, pw) {
+				return `"xxxxx"`
+			}
+		}
+		return q
+	})
+}
+
+var quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|` + "`[^`]*`")
+
+func overlaps(s, pw string) bool {
+	if pw == "" {
+		return false
+	}
+	if len(pw) < 3 {
+		return strings.Contains(s, pw)
+	}
+	for i := 0; i+3 <= len(pw); i++ {
+		if strings.Contains(s, pw[i:i+3]) {
+			return true
+		}
+	}
+	return false
 }
 
 // show quotes a scalar as written in the file, before ${VAR} expansion, so
@@ -503,6 +529,37 @@ func show(n *yaml.Node) string {
 		return `""`
 	}
 	return strconv.Quote(n.Value)
+}
+
+// showDSN is show with the password of a DSN written in the file masked,
+// unless it is a ${VAR} reference.
+func showDSN(n *yaml.Node) string {
+	v := n.Value
+	prefix, rest := "", v
+	if i := strings.Index(v, "://"); i >= 0 {
+		prefix, rest = v[:i+3], v[i+3:]
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if user, pw, ok := strings.Cut(rest[:at], ":"); ok && pw != "" && !isRef(pw) {
+			rest = user + ":xxxxx" + rest[at:]
+		}
+	}
+	v = prefix + rest
+	v = kvPasswordRE.ReplaceAllStringFunc(v, func(m string) string {
+		sub := kvPasswordRE.FindStringSubmatch(m)
+		if isRef(strings.Trim(sub[1], "'")) {
+			return m
+		}
+		return strings.TrimSuffix(m, sub[1]) + "xxxxx"
+	})
+	v = queryPasswordRE.ReplaceAllString(v, "${1}xxxxx")
+	return strconv.Quote(v)
+}
+
+var queryPasswordRE = regexp.MustCompile(`([?&]password=)[^&$]*`)
+
+func isRef(s string) bool {
+	return strings.HasPrefix(s, "${") && strings.HasSuffix(s, "}") && strings.Count(s, "${") == 1
 }
 
 func resolve(n *yaml.Node) *yaml.Node {

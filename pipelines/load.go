@@ -136,10 +136,9 @@ func (d *decoder) file_(data []byte) *File {
 		if p.Name != "" {
 			key := strings.ToLower(p.Name)
 			if s, dup := names[key]; dup {
-				what := "another pipeline is named"
 				d.add(p.nameNode, fmt.Sprintf("pipelines[%d].name", i),
-					"duplicate pipeline name %q: %s so at line %d (names are compared case-insensitively, state lives in <state_dir>/<name>); rename one",
-					p.Name, what, s.line)
+					"duplicate pipeline name %q: the pipeline at line %d has the same name (compared case-insensitively: state lives in <state_dir>/<name>); rename one",
+					p.Name, s.line)
 			} else {
 				names[key] = seen{line: p.nameNode.Line, col: p.nameNode.Column}
 			}
@@ -150,17 +149,17 @@ func (d *decoder) file_(data []byte) *File {
 				at = n
 			}
 			if s, dup := ids[p.Source.ServerID]; dup {
-				how := "set server_id"
-				if p.idNode == nil {
-					how = fmt.Sprintf("the id was derived from the name %q; set server_id", p.Name)
-				}
-				other := "set"
+				other := "sets it too"
 				if s.derived {
-					other = "derived from its name"
+					other = "derives it from its name"
+				}
+				fix := "set server_id to an id no other replica of the source uses"
+				if p.idNode == nil {
+					fix = fmt.Sprintf("this pipeline derives it from its name %q; %s", p.Name, fix)
 				}
 				d.add(at, fmt.Sprintf("pipelines[%d].source.server_id", i),
-					"duplicate server_id %d: the pipeline at line %d has it too (%s); %s to an id no other replica of the source uses",
-					p.Source.ServerID, s.line, other, how)
+					"duplicate server_id %d: the pipeline at line %d %s; %s",
+					p.Source.ServerID, s.line, other, fix)
 			} else {
 				ids[p.Source.ServerID] = seen{line: at.Line, col: at.Column, derived: p.idNode == nil}
 			}
@@ -324,9 +323,9 @@ func (d *decoder) source(n *yaml.Node, path string, s *Source) *yaml.Node {
 		d.missing(m, dn, "dsn", `give the source's DSN, e.g. dsn: ${SOURCE_DSN} with SOURCE_DSN="user:pass@tcp(host:3306)/"`)
 	} else if v, ok := d.scalar(dn, path+".dsn", "a DSN"); ok {
 		if v == "" {
-			d.add(dn, path+".dsn", "%s is empty: give the source's DSN", show(dn))
+			d.add(dn, path+".dsn", "%s is empty: give the source's DSN", showDSN(dn))
 		} else if msg := checkMySQLDSN(v); msg != "" {
-			d.add(dn, path+".dsn", "%s is not a valid MySQL DSN: %s", show(dn), msg)
+			d.add(dn, path+".dsn", "%s is not a valid MySQL DSN: %s", showDSN(dn), msg)
 		} else {
 			s.DSN = v
 		}
@@ -465,12 +464,7 @@ func (d *decoder) sink(n *yaml.Node, path string, s *Sink) {
 		return
 	}
 	// The keys a sink may have depend on its type: read type first.
-	var typeNode *yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "type" {
-			typeNode = resolve(n.Content[i+1])
-		}
-	}
+	typeNode := lookupKey(n, "type", 0)
 	if typeNode == nil || isNull(typeNode) {
 		m := d.mapping(n, path, postgresSinkKeys)
 		if m != nil {
@@ -505,9 +499,9 @@ func (d *decoder) sink(n *yaml.Node, path string, s *Sink) {
 		d.missing(m, dn, "dsn", "give the Postgres connection string, e.g. dsn: ${TARGET_DSN} with TARGET_DSN=postgres://user:pass@host:5432/db")
 	} else if v, ok := d.scalar(dn, path+".dsn", "a connection string"); ok {
 		if v == "" {
-			d.add(dn, path+".dsn", "%s is empty: give the Postgres connection string", show(dn))
+			d.add(dn, path+".dsn", "%s is empty: give the Postgres connection string", showDSN(dn))
 		} else if msg := checkPostgresDSN(v); msg != "" {
-			d.add(dn, path+".dsn", "%s is not a valid Postgres connection string: %s", show(dn), msg)
+			d.add(dn, path+".dsn", "%s is not a valid Postgres connection string: %s", showDSN(dn), msg)
 		} else {
 			pg.DSN = v
 		}
@@ -678,4 +672,34 @@ func checkGlob(g string, minDots int) string {
 		return "can never match: globs match database.table.column"
 	}
 	return ""
+}
+
+// lookupKey returns the value of key in mapping n, following merge keys,
+// or nil.
+func lookupKey(n *yaml.Node, key string, depth int) *yaml.Node {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode || depth > 10 {
+		return nil
+	}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Tag == "!!merge" {
+			merges = append(merges, resolve(n.Content[i+1]))
+		} else if k.Kind == yaml.ScalarNode && k.Value == key {
+			return resolve(n.Content[i+1])
+		}
+	}
+	for _, m := range merges {
+		srcs := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			srcs = m.Content
+		}
+		for _, s := range srcs {
+			if v := lookupKey(s, key, depth+1); v != nil {
+				return v
+			}
+		}
+	}
+	return nil
 }
