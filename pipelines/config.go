@@ -191,12 +191,22 @@ const (
 	DefaultNulInText        = "error"
 )
 
+// SystemDatabases are the server's own databases, which an empty include
+// list leaves out.
+var SystemDatabases = []string{"mysql", "information_schema", "performance_schema", "sys"}
+
 // Includes reports whether the pipeline replicates database.table: it
-// matches an include glob (or there are none) and no exclude glob.
-// Matching is case-insensitive.
+// matches an include glob (or there are none and the database is not one
+// of SystemDatabases) and no exclude glob. Matching is case-insensitive.
 func (p *Pipeline) Includes(database, table string) bool {
 	name := database + "." + table
-	if len(p.Source.Include) > 0 && !matchAny(p.Source.Include, name) {
+	if len(p.Source.Include) == 0 {
+		for _, s := range SystemDatabases {
+			if strings.EqualFold(database, s) {
+				return false
+			}
+		}
+	} else if !matchAny(p.Source.Include, name) {
 		return false
 	}
 	return !matchAny(p.Source.Exclude, name)

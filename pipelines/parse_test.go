@@ -114,6 +114,9 @@ func TestParseFull(t *testing.T) {
 	if !f.Pipelines[1].Includes("any", "table") {
 		t.Error("no include list includes nothing")
 	}
+	if f.Pipelines[1].Includes("mysql", "user") || f.Pipelines[1].Includes("SYS", "x") {
+		t.Error("no include list includes the system databases")
+	}
 	for _, c := range []struct {
 		db, table, col string
 		want           bool
