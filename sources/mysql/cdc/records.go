@@ -608,14 +608,15 @@ func (r *Records) convert(v *binlog.Value, col *core.Column, idx int, vals []cor
 		r.scratch = append(r.scratch, v.Bytes()...)
 		r.bytesSpan(idx, core.KindBytes, start)
 	case binlog.KindEnum:
-		var ok bool
-		if r.scratch, ok = v.AppendText(r.scratch); !ok {
-			i := v.Uint64()
-			switch {
-			case i == 0: // the empty error value
-			case i <= uint64(len(col.Type.Elems)):
-				r.scratch = append(r.scratch, col.Type.Elems[i-1]...)
-			default:
+		// The table's labels are UTF-8 already (the TABLE_MAP's, when it
+		// has them, are in the column charset and agree with them).
+		switch i := v.Uint64(); {
+		case i == 0: // the empty error value
+		case i <= uint64(len(col.Type.Elems)):
+			r.scratch = append(r.scratch, col.Type.Elems[i-1]...)
+		default:
+			var ok bool
+			if r.scratch, ok = v.AppendText(r.scratch); !ok {
 				return fmt.Errorf("ENUM index %d, but the column has %d labels", i, len(col.Type.Elems))
 			}
 		}
