@@ -189,7 +189,7 @@ func (a *applier) add(ctx context.Context, r *core.Record) error {
 	}
 	ts, err := a.s.state(r.Table)
 	if err != nil {
-		return fmt.Errorf("postgres sink: %s record at %s: %w", r.Op, r.Position, err)
+		return wrapErr(err, fmt.Sprintf("postgres sink: %s record at %s: ", r.Op, r.Position), "")
 	}
 	p := a.pend[ts]
 	if p == nil {

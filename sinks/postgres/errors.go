@@ -161,6 +161,24 @@ func keyString(p *tablePlan, img []core.Value) string {
 // record's position and key, and what to do.
 func rowError(p *tablePlan, r *core.Record, err error) error {
 	img := r.Image()
-	return fmt.Errorf("postgres sink: table %s: %s record at %s (key %s): %w; %s",
-		tableName(p), r.Op, r.Position, keyString(p, img), err, fatalHint)
+	return wrapErr(err, fmt.Sprintf("postgres sink: table %s: %s record at %s (key %s): ",
+		tableName(p), r.Op, r.Position, keyString(p, img)), "; "+fatalHint)
+}
+
+// wrappedError is an error with a message of its own that wraps the
+// error it was made from (errors.Is, errors.As and core.IsRetryable see
+// through it).
+type wrappedError struct {
+	msg string
+	err error
+}
+
+func (e *wrappedError) Error() string { return e.msg }
+func (e *wrappedError) Unwrap() error { return e.err }
+
+// wrapErr returns an error reading before, err's message and after, that
+// wraps err. err's own "postgres sink: " prefix is dropped: the message
+// says it once.
+func wrapErr(err error, before, after string) error {
+	return &wrappedError{msg: before + strings.TrimPrefix(err.Error(), "postgres sink: ") + after, err: err}
 }

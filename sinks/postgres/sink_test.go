@@ -368,6 +368,7 @@ func TestKeylessRefused(t *testing.T) {
 	if core.IsRetryable(err) {
 		t.Errorf("keyless refusal is retryable: %v", err)
 	}
+	t.Logf("error: %v", err)
 	var ke *keylessError
 	if !errors.As(err, &ke) {
 		t.Errorf("error does not wrap the keylessError: %v", err)
@@ -541,6 +542,7 @@ func TestValueErrorNamesRow(t *testing.T) {
 	if core.IsRetryable(err) {
 		t.Error("value error is retryable")
 	}
+	t.Logf("error: %v", err)
 }
 
 func TestOpenUnreachable(t *testing.T) {
