@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/seed5aa6e046/syncer/core"
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
 	"github.com/seed5aa6e046/syncer/test/harness"
 )
@@ -398,7 +400,121 @@ func TestRequireFullRowImage(t *testing.T) {
 	}
 }
 
-var _ = errors.Is
+// An update logged with a MINIMAL row image (a session that set it
+// after the source opened) is an error, not a record with missing
+// columns.
+func TestRecordsPartialRowImage(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	run(t, m.DB(), "CREATE DATABASE pi", "CREATE TABLE pi.t (id INT PRIMARY KEY, a INT, b INT)", "INSERT INTO pi.t VALUES (1, 2, 3)")
+	r := openRecords(t, m, filepath.Join(t.TempDir(), "state"), RecordsConfig{})
+	run(t, session(t, m, "SET SESSION binlog_row_image = 'MINIMAL'"), "UPDATE pi.t SET a = 5 WHERE id = 1")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	_, err := r.Next(ctx)
+	if !errors.Is(err, ErrRowImageNotFull) || !strings.Contains(err.Error(), "binlog_row_image") {
+		t.Fatalf("MINIMAL image: %v", err)
+	}
+}
+
+// scripted is an eventSource replaying events.
+type scripted struct {
+	evs []*Event
+	cps []replication.Position // the checkpoint after each event
+	i   int
+	cp  replication.Position
+}
+
+func (s *scripted) Next(ctx context.Context) (*Event, error) {
+	if s.i >= len(s.evs) {
+		return nil, io.EOF
+	}
+	s.cp = s.cps[s.i]
+	s.i++
+	return s.evs[s.i-1], nil
+}
+func (s *scripted) Checkpoint() replication.Position { return s.cp }
+func (s *scripted) CommitAt(core.Position) error     { return nil }
+func (s *scripted) Close() error                     { return nil }
+
+// The transaction rules without a server: TxID from a MySQL GTID or the
+// first event's file:pos, the original commit time of MySQL's GTID event,
+// one progress record per transaction end that moves the checkpoint,
+// nothing for synthetic events and events between transactions.
+func TestRecordsTransactions(t *testing.T) {
+	s := &scripted{}
+	pos := uint64(100)
+	add := func(body binlog.EventBody, ts uint32, inTx, ends, synthetic bool, chs ...core.SchemaChange) {
+		end := pos + 50
+		s.evs = append(s.evs, &Event{Event: &replication.Event{Event: &binlog.Event{Header: binlog.Header{Timestamp: ts}, Body: body},
+			File: "bin.000001", Pos: pos, NextFile: "bin.000001", NextPos: end, InTransaction: inTx, EndsTransaction: ends, Synthetic: synthetic},
+			SchemaChanges: chs})
+		cp := replication.Position{File: "bin.000001", Pos: 100}
+		if len(s.cps) > 0 {
+			cp = s.cps[len(s.cps)-1]
+		}
+		if ends {
+			cp = replication.Position{File: "bin.000001", Pos: end}
+		}
+		s.cps = append(s.cps, cp)
+		pos = end
+	}
+	tbl := &core.Table{Schema: "d", Name: "t", Version: 1}
+	// 1: no GTID, nothing but BEGIN/COMMIT: progress, TxID file:pos.
+	add(&binlog.QueryEvent{Query: "BEGIN"}, 1000, true, false, false)
+	add(&binlog.XIDEvent{}, 1001, false, true, false)
+	// Synthetic and out-of-transaction events: nothing.
+	add(&binlog.RotateEvent{}, 1002, false, false, true)
+	add(&binlog.FormatDescriptionEvent{}, 1002, false, false, false)
+	// 2: a MySQL GTID with an original commit time, then a DDL.
+	add(&binlog.GTIDEvent{GTID: "3e11fa47-71ca-11e1-9e33-c80aa9429562:7", HasCommitTimestamps: true, OriginalCommitTimestamp: 1_700_000_000_123_456}, 1003, true, false, false)
+	add(&binlog.QueryEvent{Query: "CREATE TABLE t (id INT)"}, 1004, false, true, false,
+		core.SchemaChange{Kind: core.CreateTable, New: tbl, Database: "d", Statement: "CREATE TABLE t (id INT)", Position: core.Position{File: "bin.000001", Pos: 350}})
+	// 3: a MariaDB GTID and a DDL making two changes, no commit time of its own.
+	add(&binlog.MariaGTIDEvent{GTID: "0-1-9", Standalone: true}, 1005, true, false, false)
+	add(&binlog.QueryEvent{Query: "DROP TABLE t, u"}, 1006, false, true, false,
+		core.SchemaChange{Kind: core.DropTable, Old: tbl, Database: "d"}, core.SchemaChange{Kind: core.DropTable, Old: &core.Table{Schema: "d", Name: "u"}, Database: "d"})
+	r := newRecords(s, RecordsConfig{})
+	var recs []*core.Record
+	for {
+		rec, err := r.Next(t.Context())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	type want struct {
+		op    core.Op
+		tx    string
+		seq   int
+		end   bool
+		cp    uint64
+		ctime time.Time
+	}
+	wants := []want{
+		{core.OpProgress, "bin.000001:100", 0, true, 200, time.Unix(1001, 0)},
+		{core.OpSchemaChange, "3e11fa47-71ca-11e1-9e33-c80aa9429562:7", 0, true, 400, time.UnixMicro(1_700_000_000_123_456)},
+		{core.OpSchemaChange, "0-1-9", 0, false, 0, time.Unix(1006, 0)},
+		{core.OpSchemaChange, "0-1-9", 1, true, 500, time.Unix(1006, 0)},
+	}
+	if len(recs) != len(wants) {
+		for _, rec := range recs {
+			t.Logf("%+v", rec)
+		}
+		t.Fatalf("%d records, want %d", len(recs), len(wants))
+	}
+	for i, w := range wants {
+		rec := recs[i]
+		if rec.Op != w.op || rec.TxID != w.tx || rec.TxSeq != w.seq || rec.TxEnd != w.end || rec.Checkpoint.Pos != w.cp || !rec.CommitTime.Equal(w.ctime) {
+			t.Errorf("record %d: %s %q seq %d end %v checkpoint %d at %v; want %+v", i, rec.Op, rec.TxID, rec.TxSeq, rec.TxEnd, rec.Checkpoint.Pos, rec.CommitTime, w)
+		}
+	}
+	if recs[1].Table != tbl || recs[1].Position.Pos != 350 || recs[2].Table != tbl || recs[3].Table.Name != "u" {
+		t.Errorf("schema change tables or positions: %+v %+v", recs[1], recs[2])
+	}
+}
 
 // parseCivil reads "YYYY-MM-DD HH:MM:SS[.ffffff]".
 func parseCivil(t *testing.T, s string) core.Civil {
