@@ -94,17 +94,28 @@ func (c Civil) Time() (t time.Time, ok bool) {
 	return time.Date(c.Year, time.Month(c.Month), c.Day, c.Hour, c.Minute, c.Second, c.Microsecond*1000, time.UTC), true
 }
 
-// The civil fields are packed into 59 bits: year 14, month 4, day 5, hour 5,
+// The civil fields are packed into 60 bits: year 14, month 4, day 5, hour 5,
 // minute 6, second 6, microsecond 20 (hour is at most 23 in a date).
+const (
+	civilSecond = 20
+	civilMinute = civilSecond + 6
+	civilHour   = civilMinute + 6
+	civilDay    = civilHour + 5
+	civilMonth  = civilDay + 5
+	civilYear   = civilMonth + 4
+)
+
 func packCivil(c Civil) uint64 {
-	return uint64(c.Year&0x3fff)<<45 | uint64(c.Month&0xf)<<41 | uint64(c.Day&0x1f)<<36 |
-		uint64(c.Hour&0x1f)<<31 | uint64(c.Minute&0x3f)<<25 | uint64(c.Second&0x3f)<<19 | uint64(c.Microsecond&0xfffff)
+	return uint64(c.Year&0x3fff)<<civilYear | uint64(c.Month&0xf)<<civilMonth | uint64(c.Day&0x1f)<<civilDay |
+		uint64(c.Hour&0x1f)<<civilHour | uint64(c.Minute&0x3f)<<civilMinute | uint64(c.Second&0x3f)<<civilSecond |
+		uint64(c.Microsecond&0xfffff)
 }
 
 func unpackCivil(n uint64) Civil {
 	return Civil{
-		Year: int(n >> 45 & 0x3fff), Month: int(n >> 41 & 0xf), Day: int(n >> 36 & 0x1f),
-		Hour: int(n >> 31 & 0x1f), Minute: int(n >> 25 & 0x3f), Second: int(n >> 19 & 0x3f), Microsecond: int(n & 0xfffff),
+		Year: int(n >> civilYear & 0x3fff), Month: int(n >> civilMonth & 0xf), Day: int(n >> civilDay & 0x1f),
+		Hour: int(n >> civilHour & 0x1f), Minute: int(n >> civilMinute & 0x3f), Second: int(n >> civilSecond & 0x3f),
+		Microsecond: int(n & 0xfffff),
 	}
 }
 
