@@ -95,6 +95,9 @@ type pending struct {
 	deletes int    // 'd' lines (keyed tables)
 	upserts int    // 'u' lines (keyed tables)
 	ops     []fullOp
+	// lines are the positions of the records of buf's lines, to name
+	// the record of a line COPY refuses.
+	lines []core.Position
 }
 
 // applier is the state of one Apply.
@@ -203,6 +206,7 @@ func (a *applier) add(ctx context.Context, r *core.Record) error {
 			return rowError(plan, r, fmt.Errorf("the record has %d values, the table %d columns (a bug in the source)", len(img), len(plan.Columns)))
 		}
 	}
+	rows := p.rows
 	if plan.FullRow {
 		err = a.encodeFullRow(p, r)
 	} else {
@@ -210,6 +214,9 @@ func (a *applier) add(ctx context.Context, r *core.Record) error {
 	}
 	if err != nil {
 		return rowError(plan, r, err)
+	}
+	for ; rows < p.rows; rows++ {
+		p.lines = append(p.lines, r.Position)
 	}
 	if p.rows >= a.s.cfg.ChunkRows || len(p.buf) >= a.s.cfg.ChunkBytes {
 		return a.flush(ctx, p)
@@ -446,29 +453,35 @@ func (a *applier) flush(ctx context.Context, p *pending) error {
 	}
 	if _, err := a.s.conn.PgConn().CopyFrom(ctx, bytes.NewReader(p.buf), p.ts.sql.copy); err != nil {
 		what := fmt.Sprintf("table %s: copy %d rows into staging table %s", tableName(p.ts.plan), p.rows, p.ts.stage)
-		if l := copyLine(err, p.buf); l != "" {
-			what += " (failing line: " + l + ")"
+		if n, l := copyLine(err, p.buf); l != "" {
+			what += ": the row "
+			if n >= 1 && n <= len(p.lines) {
+				what += "of the record at " + p.lines[n-1].String() + " "
+			}
+			what += "staged as " + l + " (_seq, _op, then the columns in source order)"
 		}
 		return a.s.fail(ctx, what, err)
 	}
 	p.staged += p.rows
 	p.rows = 0
 	p.buf = p.buf[:0]
+	p.lines = p.lines[:0]
 	return nil
 }
 
 var copyLineRE = regexp.MustCompile(`COPY [^,]+, line (\d+)`)
 
-// copyLine returns the line of chunk a COPY error's context names,
-// shortened, or "".
-func copyLine(err error, chunk []byte) string {
+// copyLine returns the number (from 1) and the text, quoted and
+// shortened, of the line of chunk a COPY error's context names; "" when
+// it names none.
+func copyLine(err error, chunk []byte) (int, string) {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
-		return ""
+		return 0, ""
 	}
 	m := copyLineRE.FindStringSubmatch(pgErr.Where)
 	if m == nil {
-		return ""
+		return 0, ""
 	}
 	n, _ := strconv.Atoi(m[1])
 	for i := 1; i < n && len(chunk) > 0; i++ {
@@ -481,7 +494,7 @@ func copyLine(err error, chunk []byte) string {
 	if j := bytes.IndexByte(chunk, '\n'); j >= 0 {
 		chunk = chunk[:j]
 	}
-	return strconv.Quote(truncate(string(chunk), 300))
+	return n, strconv.Quote(truncate(string(chunk), 300))
 }
 
 // merge applies a table's staged rows to the target.

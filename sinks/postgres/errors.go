@@ -111,6 +111,34 @@ func hint(err error, broken bool) string {
 	return fatalHint
 }
 
+// serverDetail returns the detail and hint of a server error, which its
+// Error() leaves out, and what to do for the codes the sink knows.
+func serverDetail(err error) string {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return ""
+	}
+	var b strings.Builder
+	if pgErr.Detail != "" {
+		b.WriteString("; detail: " + pgErr.Detail)
+	}
+	if pgErr.Hint != "" {
+		b.WriteString("; server hint: " + pgErr.Hint)
+	}
+	if pgErr.Where != "" && !strings.HasPrefix(pgErr.Where, "COPY ") {
+		b.WriteString("; where: " + firstLine(pgErr.Where))
+	}
+	switch pgErr.Code {
+	case "42P10":
+		b.WriteString("; the target table has no primary key or unique index on the source table's key columns, " +
+			"which the upsert needs: add one (ALTER TABLE ... ADD PRIMARY KEY (...)) or drop the target table to let the sink create it")
+	case "42501":
+		b.WriteString("; the sink's user lacks a privilege: grant it (the sink needs to create schemas and tables, " +
+			"temporary tables, and to write the target tables and the state schema)")
+	}
+	return b.String()
+}
+
 // tableName names a plan's source and target for messages:
 // `shop.orders (target "shop"."orders")`.
 func tableName(p *tablePlan) string {

@@ -123,7 +123,7 @@ func (s *Sink) Open(ctx context.Context, pipeline string) (core.Position, error)
 func (s *Sink) fail(ctx context.Context, what string, err error) error {
 	broken := s.conn == nil || s.conn.IsClosed()
 	err = classify(ctx, err, broken)
-	return wrapErr(err, "postgres sink: "+what+": ", "; "+hint(err, broken))
+	return wrapErr(err, "postgres sink: "+what+": ", serverDetail(err)+"; "+hint(err, broken))
 }
 
 // Close closes the connection. It is safe on a broken connection and
