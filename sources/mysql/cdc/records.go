@@ -124,8 +124,9 @@ func newRecords(src eventSource, cfg RecordsConfig) *Records {
 
 // Ack reports that everything up to p (a record's Checkpoint) is durable
 // downstream. Records makes it the source's committed checkpoint (see
-// Source.CommitAt) from inside a later Next, between events. Ack is safe
-// to call from any goroutine.
+// Source.CommitAt) from inside a later Next, between events (an idle
+// source's heartbeats are events too). Ack is safe to call from any
+// goroutine; of several acks before the commit, the furthest wins.
 func (r *Records) Ack(p core.Position) {
 	r.ackMu.Lock()
 	if !r.ackSet || r.ack.Less(p) {
