@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -98,5 +99,49 @@ func TestSchemaChangeRecordInBatchRefused(t *testing.T) {
 	progress := &core.Record{Op: core.OpProgress, Position: pos(2)}
 	if err := s.Apply(context.Background(), newBatch(pos(4), ins(tb, 1), progress, r)); err == nil || !strings.Contains(err.Error(), "row changes only") {
 		t.Fatalf("schema change in a batch: %v", err)
+	}
+}
+
+// TestLargeTransactionBoundedMemory streams a 200k-row transaction (about
+// 60 MB of COPY text) through the default chunk limits: the sink's live
+// heap stays a few chunks large.
+func TestLargeTransactionBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200k rows")
+	}
+	s, _ := testSink(t, "bigtx", nil)
+	conn := testConn(t)
+	tb := newTable("bigtx", "t", []core.Column{intCol("id"), {Name: "body", Type: core.ColumnType{Name: "text"}, Nullable: true}}, "id")
+	const n = 200000
+	body := strings.Repeat("lorem ipsum dolor sit amet ", 11) // ~300 bytes
+	var peak uint64
+	b := &fakeBatch{n: n, cp: pos(1), failAt: -1,
+		gen: func(i int) *core.Record {
+			return &core.Record{Op: core.OpInsert, Table: tb, After: row(i, body+string(rune('a'+i%26))), Position: pos(uint64(i))}
+		},
+		before: func(i int) {
+			if i%20000 == 19999 {
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapAlloc)
+			}
+		},
+	}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	if err := s.Apply(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	var count int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM bigtx.t`).Scan(&count); err != nil || count != n {
+		t.Fatalf("%d rows (%v), want %d", count, err, n)
+	}
+	grown := int64(peak) - int64(base)
+	t.Logf("live heap grew by %.1f MB at most while streaming %d rows", float64(grown)/(1<<20), n)
+	if limit := int64(4 * s.cfg.ChunkBytes); grown > limit {
+		t.Fatalf("live heap grew by %d bytes, more than %d: the transaction is buffered", grown, limit)
 	}
 }

@@ -61,7 +61,11 @@ func testPostgres(tb testing.TB) *harness.Postgres {
 
 // fakeBatch is a slice-backed core.Batch. Next returns failErr at index
 // failAt (when set), and calls before(i) before handing out record i.
+// With gen set it makes its n records one at a time instead, as a source
+// streaming a large transaction would.
 type fakeBatch struct {
+	gen     func(i int) *core.Record
+	n       int
 	recs    []*core.Record
 	cp      core.Position
 	i       int
@@ -81,11 +85,15 @@ func (b *fakeBatch) Next(ctx context.Context) (*core.Record, error) {
 	if b.i == b.failAt {
 		return nil, b.failErr
 	}
+	if b.before != nil && b.i < len(b.recs)+b.n {
+		b.before(b.i)
+	}
+	if b.gen != nil && b.i < b.n {
+		b.i++
+		return b.gen(b.i - 1), nil
+	}
 	if b.i >= len(b.recs) {
 		return nil, io.EOF
-	}
-	if b.before != nil {
-		b.before(b.i)
 	}
 	r := b.recs[b.i]
 	b.i++
