@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/seed5aa6e046/syncer/core"
 )
@@ -31,6 +32,16 @@ func (s *Sink) checkpointsTable() string {
 
 // prepareState creates the state schema and the checkpoints table if absent.
 func (s *Sink) prepareState(ctx context.Context) error {
+	// CREATE ... IF NOT EXISTS checks the privilege to create before it
+	// looks: a user without CREATE on the database could not open a sink
+	// whose state an administrator prepared.
+	var exists bool
+	if err := s.conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", s.checkpointsTable()).Scan(&exists); err != nil {
+		return fmt.Errorf("look up the checkpoints table %s: %w", s.checkpointsTable(), err)
+	}
+	if exists {
+		return nil
+	}
 	for _, q := range []string{
 		"CREATE SCHEMA IF NOT EXISTS " + quoteIdent(s.cfg.StateSchema),
 		"CREATE TABLE IF NOT EXISTS " + s.checkpointsTable() + ` (
@@ -42,6 +53,12 @@ func (s *Sink) prepareState(ctx context.Context) error {
 )`,
 	} {
 		if _, err := s.conn.Exec(ctx, q); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "42P06" || pgErr.Code == "42P07") {
+				// Another sink created it at the same moment (IF NOT
+				// EXISTS does not cover a concurrent creation).
+				continue
+			}
 			return fmt.Errorf("create the sink's state (schema %q, table checkpoints; the user needs CREATE on the database and the schema): %s: %w",
 				s.cfg.StateSchema, firstLine(q), err)
 		}

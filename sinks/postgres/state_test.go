@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -136,4 +137,28 @@ func TestApplySchemaChangeDropsStaging(t *testing.T) {
 	v2.Version = 2
 	apply(t, s, pos(4), ins(v2, 2, "b"))
 	expectRows(t, conn, "ddl_stage.t", "2|b")
+}
+
+// TestOpenConcurrently: sinks of several pipelines opening at once on a
+// fresh state schema all succeed.
+func TestOpenConcurrently(t *testing.T) {
+	pg := testPostgres(t)
+	errs := make(chan error, 8)
+	for i := 0; i < cap(errs); i++ {
+		go func() {
+			cfg := NewConfig(pg.DSN())
+			cfg.StateSchema = "_syncer_concurrent"
+			s, err := New(cfg)
+			if err == nil {
+				_, err = s.Open(context.Background(), fmt.Sprintf("p%d", i))
+				_ = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < cap(errs); i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }
