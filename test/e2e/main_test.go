@@ -58,6 +58,7 @@ func run(m *testing.M) int {
 			}
 		}()
 	}
+	defer closeSharedPG()
 	return m.Run()
 }
 

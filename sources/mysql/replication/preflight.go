@@ -41,8 +41,8 @@ type Finding struct {
 	// Fix says exactly how to fix it: the SQL or my.cnf line, and whether
 	// a restart is needed.
 	Fix string
-	// Cause is ErrPurged or ErrBadStart for a start_position error, nil
-	// otherwise; Report.Err wraps it, so that errors.Is(err, ErrPurged)
+	// Cause is ErrPurged or ErrBadStart for a start_position error,
+	// ErrServerIDInUse for a server_id error, nil otherwise; Report.Err wraps it, so that errors.Is(err, ErrPurged)
 	// holds for a report that found the start purged.
 	Cause error
 }
@@ -78,6 +78,12 @@ type Report struct {
 	Server   *ServerInfo
 	Findings []Finding
 }
+
+// ErrServerIDInUse is wrapped by Report.Err when another replica is
+// connected with the server_id Syncer would use. After a crash that replica
+// is often Syncer's own previous connection, which the source drops once it
+// notices (at its next heartbeat), so a pipeline retries for a while.
+var ErrServerIDInUse = errors.New("the server_id is in use by another replica")
 
 // ErrPreflight is wrapped by Report.Err when a check failed.
 var ErrPreflight = errors.New("the MySQL server is not ready for Syncer")
@@ -337,6 +343,7 @@ func (p *preflight) checkServerID() error {
 		p.add("server_id", SeverityError,
 			fmt.Sprintf("another replica already uses server_id %d (%s, port %d): %s. (If it is an earlier Syncer run, the source has not dropped its connection yet: wait for it to time out or KILL it.)", id, where, r.port, clash),
 			"choose a unique server_id in the pipeline configuration.")
+		p.report.Findings[len(p.report.Findings)-1].Cause = ErrServerIDInUse
 	}
 	return nil
 }

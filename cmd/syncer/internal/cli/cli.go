@@ -20,19 +20,20 @@ import (
 	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/binlogdump"
 	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/binlogstream"
 	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/command"
+	runcmd "github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/run"
 )
 
 // commands returns every leaf command. Built on each call: no global state.
 func commands() []*command.Command {
-	return []*command.Command{
+	return append(runcmd.NewCmds(),
 		binlogdump.NewCmd(),
 		binlogstream.NewCmd(),
-		{
+		&command.Command{
 			Path:    "version",
 			Summary: "print the syncer version",
 			Run:     runVersion,
 		},
-	}
+	)
 }
 
 const rootHelp = `Syncer: change data capture from MySQL and MariaDB.

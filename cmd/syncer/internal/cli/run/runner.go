@@ -1,0 +1,277 @@
+// Package run is "syncer run FILE" and "syncer validate FILE": pipelines
+// declared in YAML (package pipelines), each one a MySQL/MariaDB source
+// (sources/mysql/cdc) feeding a sink through the pipeline runtime
+// (core/pipeline).
+package run
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/seed5aa6e046/syncer/core"
+	"github.com/seed5aa6e046/syncer/core/pipeline"
+	"github.com/seed5aa6e046/syncer/pipelines"
+	"github.com/seed5aa6e046/syncer/sinks/postgres"
+	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
+	"github.com/seed5aa6e046/syncer/sources/mysql/cdc"
+	"github.com/seed5aa6e046/syncer/sources/mysql/client"
+	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
+	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
+)
+
+// runAll runs every pipeline of f until ctx ends (nil) or one of them
+// fails; a failure stops the others gracefully and is returned.
+func runAll(ctx context.Context, f *pipelines.File, only []string, log *slog.Logger) error {
+	ps, err := selectPipelines(f, only)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		failures []error
+	)
+	for _, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := runPipeline(ctx, p, log.With("pipeline", p.Name)); err != nil {
+				mu.Lock()
+				failures = append(failures, fmt.Errorf("pipeline %s: %w", p.Name, err))
+				mu.Unlock()
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(failures...)
+}
+
+func selectPipelines(f *pipelines.File, only []string) ([]*pipelines.Pipeline, error) {
+	if len(only) == 0 {
+		return f.Pipelines, nil
+	}
+	var out []*pipelines.Pipeline
+	for _, name := range only {
+		found := false
+		for _, p := range f.Pipelines {
+			if p.Name == name {
+				out, found = append(out, p), true
+			}
+		}
+		if !found {
+			var names []string
+			for _, p := range f.Pipelines {
+				names = append(names, p.Name)
+			}
+			return nil, fmt.Errorf("%s declares no pipeline %q (it has: %s)", f.Path, name, strings.Join(names, ", "))
+		}
+	}
+	return out, nil
+}
+
+// runPipeline runs one pipeline.
+func runPipeline(ctx context.Context, p *pipelines.Pipeline, log *slog.Logger) error {
+	sink, err := newSink(p, log)
+	if err != nil {
+		return err
+	}
+	cfg := pipeline.Config{
+		Name:       p.Name,
+		MaxRecords: p.Batch.MaxRecords,
+		MaxBytes:   p.Batch.MaxBytes,
+		MaxLatency: p.Batch.MaxLatency,
+		Retry: pipeline.Retry{
+			MaxDuration: p.Retry.MaxDuration,
+			Initial:     p.Retry.InitialBackoff,
+			Max:         p.Retry.MaxBackoff,
+		},
+		Logger: log,
+	}
+	return pipeline.Run(ctx, cfg, func(ctx context.Context, start core.Position) (pipeline.Source, error) {
+		return openSource(ctx, p, start, log)
+	}, sink)
+}
+
+func newSink(p *pipelines.Pipeline, log *slog.Logger) (core.Sink, error) {
+	switch p.Sink.Type {
+	case "postgres":
+		s := p.Sink.Postgres
+		c := postgres.NewConfig(s.DSN)
+		if s.TargetSchema != "" {
+			c.TargetSchema = s.TargetSchema
+		}
+		if s.StateSchema != "" {
+			c.StateSchema = s.StateSchema
+		}
+		c.TinyInt1AsBoolean = s.TinyInt1AsBoolean
+		if s.KeylessTables != "" {
+			c.Keyless = postgres.KeylessPolicy(s.KeylessTables)
+		}
+		pol := p.Policies
+		setIf(&c.Schema.DropColumn, postgres.DropColumnPolicy(pol.DropColumn))
+		setIf(&c.Schema.DropTable, postgres.DropTablePolicy(pol.DropTable))
+		setIf(&c.Schema.Truncate, postgres.TruncatePolicy(pol.Truncate))
+		setIf(&c.Values.ZeroDate, postgres.DatePolicy(pol.ZeroDate))
+		setIf(&c.Values.InvalidDate, postgres.DatePolicy(pol.InvalidDate))
+		setIf(&c.Values.NulInText, postgres.NulPolicy(pol.NulInText))
+		for _, cp := range pol.Columns {
+			c.Columns = append(c.Columns, postgres.ColumnPolicies{Match: cp.Match, ValuePolicies: postgres.ValuePolicies{
+				ZeroDate: postgres.DatePolicy(cp.ZeroDate), InvalidDate: postgres.DatePolicy(cp.InvalidDate),
+				NulInText: postgres.NulPolicy(cp.NulInText)}})
+		}
+		c.Logger = log
+		return postgres.New(c)
+	}
+	return nil, fmt.Errorf("sink type %q is not available", p.Sink.Type)
+}
+
+func setIf[T ~string](dst *T, v T) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+// openSource opens the binlog source at start, the sink's checkpoint, or on
+// a first run (zero start) where the pipeline's start setting says.
+func openSource(ctx context.Context, p *pipelines.Pipeline, start core.Position, log *slog.Logger) (pipeline.Source, error) {
+	conn, err := client.ParseDSN(p.Source.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("source dsn: %w", err)
+	}
+	rc := replication.NewConfig(conn)
+	if p.Source.ServerID != 0 {
+		rc.ServerID = p.Source.ServerID
+	}
+	if p.Source.Heartbeat > 0 {
+		rc.HeartbeatPeriod = p.Source.Heartbeat
+	}
+	if p.Source.ReadTimeout > 0 {
+		rc.ReadTimeout = p.Source.ReadTimeout
+	}
+	rc.Logger = log
+	if start.IsZero() {
+		at, err := firstStart(ctx, conn, p.Source.Start, log)
+		if err != nil {
+			return nil, err
+		}
+		rc.Start = at
+		log.Info("first run: starting the binlog", "mode", p.Source.Start.Mode.String(), "file", at.File, "pos", at.Pos)
+	} else {
+		rc.Start = replication.Position{File: start.File, Pos: start.Pos}
+	}
+	ddl, err := schema.ParseDDLErrorPolicy(orDefault(p.Source.OnDDLError, "fail"))
+	if err != nil {
+		return nil, err
+	}
+	mm, err := cdc.ParseMismatchPolicy(orDefault(p.Source.OnSchemaMismatch, "fail"))
+	if err != nil {
+		return nil, err
+	}
+	src, err := cdc.Open(ctx, cdc.Config{
+		Replication:         rc,
+		StateDir:            p.StateDir,
+		OnDDLError:          ddl,
+		OnMismatch:          mm,
+		Include:             p.Includes,
+		RequireFullRowImage: true,
+		Logger:              log,
+	})
+	if errors.Is(err, replication.ErrServerIDInUse) {
+		// Most often this pipeline's own connection from before a crash
+		// or a fast restart, which the source drops at its next
+		// heartbeat: retry rather than fail.
+		return nil, core.Retryable(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cdc.NewRecords(src, cdc.RecordsConfig{Include: p.Includes, ExcludeColumn: p.ExcludesColumn}), nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// firstStart resolves the pipeline's start setting to a file position:
+// the schema history is kept by file position, and "current" must not
+// fall back on a state directory's checkpoint that the sink never saw.
+func firstStart(ctx context.Context, conn *client.Config, st pipelines.Start, log *slog.Logger) (replication.Position, error) {
+	switch st.Mode {
+	case pipelines.StartFilePos:
+		return replication.Position{File: st.File, Pos: st.Pos}, nil
+	case pipelines.StartGTID:
+		return gtidStart(ctx, conn, st.GTID, log)
+	}
+	connector, err := conn.DriverConnector()
+	if err != nil {
+		return replication.Position{}, err
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	if st.Mode == pipelines.StartEarliest {
+		files, err := replication.BinaryLogs(ctx, db)
+		if err != nil {
+			return replication.Position{}, err
+		}
+		if len(files) == 0 {
+			return replication.Position{}, errors.New("the source lists no binary log files (SHOW BINARY LOGS)")
+		}
+		return replication.Position{File: files[0].Name, Pos: 4}, nil
+	}
+	status, err := replication.CurrentBinlogStatus(ctx, db)
+	if err != nil {
+		return replication.Position{}, err
+	}
+	return replication.Position{File: status.File, Pos: status.Pos}, nil
+}
+
+// gtidStart finds the file position of the first transaction after the
+// GTID state gtidText: a replication stream started there in GTID mode
+// says which file and offset its first event comes from.
+func gtidStart(ctx context.Context, conn *client.Config, gtidText string, log *slog.Logger) (replication.Position, error) {
+	pos, err := replication.ParseStartGTID(gtidText)
+	if err != nil {
+		return replication.Position{}, fmt.Errorf("source start gtid: %w", err)
+	}
+	rc := replication.NewConfig(conn)
+	rc.Start = pos
+	rc.UntilNow = true
+	rc.Logger = log
+	s, err := replication.Open(ctx, rc)
+	if err != nil {
+		return replication.Position{}, fmt.Errorf("find the binlog position of GTID %s: %w", gtidText, err)
+	}
+	defer s.Close()
+	for {
+		ev, err := s.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			// Nothing after the GTID yet: start where the stream ends.
+			cp := s.Checkpoint()
+			return replication.Position{File: cp.File, Pos: cp.Pos}, nil
+		}
+		if err != nil {
+			return replication.Position{}, fmt.Errorf("find the binlog position of GTID %s: %w", gtidText, err)
+		}
+		switch ev.Header.Type {
+		case binlog.GTIDEventType, binlog.AnonymousGTIDEventType, binlog.GTIDTaggedEventType, binlog.MariaGTIDEventType:
+			// The first transaction the server sends is the first one
+			// not in the GTID state; the events before it (format
+			// description, GTID lists) are the file's preamble.
+			if !ev.Synthetic && !ev.InPayload {
+				return replication.Position{File: ev.File, Pos: ev.Pos}, nil
+			}
+		}
+	}
+}
