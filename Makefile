@@ -6,8 +6,9 @@
 #   make bench-data   generate a >=1M-row binlog into .bench/
 #   make bench        decoder benchmarks (BENCH_BINLOG_DIR=.bench)
 #   make bench-stream streaming vs file decoding on a 1M-row binlog
+#   make bench-pipeline  syncer run end to end: catch-up vs the COPY floor, lag (docs/benchmarks.md)
 #   make crashloop    schema-history stream killed and restarted under DDL (CRASHLOOP_SECONDS)
-#   make demo         private MariaDB + workload + `syncer binlog dump`
+#   make demo         MariaDB → PostgreSQL with `syncer run`, a live workload and a checked result (DEMO_FLAGS=-keep)
 #   make lint         gofmt + go vet (+ staticcheck when installed)
 #   make charset-tables  regenerate the CJK charset overrides from MariaDB
 
@@ -50,7 +51,7 @@ bench-smoke:
 	$(GO) run ./scripts/genbench -out "$$tmp" -rows 20000 && \
 	BENCH_BINLOG_DIR="$$tmp" $(GO) test -run='^$$' -bench=. -benchtime=1x -benchmem ./sources/mysql/... ./cmd/...
 
-test: fmt-check vet unit fuzz-smoke bench-smoke
+test: fmt-check vet unit fuzz-smoke bench-smoke bench-pipeline-smoke
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
@@ -69,6 +70,20 @@ BENCH_STREAM_ROWS ?= 1000000
 bench-stream:
 	BENCH_STREAM_ROWS=$(BENCH_STREAM_ROWS) $(GO) test -run='^$$' -bench=BenchmarkStreamVsFile -benchtime=3x -count=5 -benchmem ./sources/mysql/replication/
 
+# The pipeline benchmark (docs/benchmarks.md, "Pipeline benchmark"):
+# private MariaDB and PostgreSQL, 1M inserts + 200k updates + 100k deletes
+# caught up by `syncer run` vs a binary COPY of the same rows, then 60 s of
+# live lag at 5000 rows/s. BENCH_PIPELINE_FLAGS adds flags (-h lists them).
+# The smoke version (about 20 s) checks the target's data all the same and
+# fails when it differs.
+.PHONY: bench-pipeline bench-pipeline-smoke
+BENCH_PIPELINE_FLAGS ?=
+bench-pipeline: build
+	$(GO) run ./test/harness/cmd/pipelinebench -syncer bin/syncer $(BENCH_PIPELINE_FLAGS)
+
+bench-pipeline-smoke: build
+	$(GO) run ./test/harness/cmd/pipelinebench -syncer bin/syncer -rows 20000 -updates 4000 -deletes 2000 -lag-seconds 5
+
 # The long version of TestStreamCrashLoop (make test runs it for 4 s):
 # `syncer binlog stream --state-dir` SIGKILLed and restarted again and
 # again while a table is altered and written for CRASHLOOP_SECONDS.
@@ -76,8 +91,15 @@ CRASHLOOP_SECONDS ?= 120
 crashloop:
 	SYNCER_CRASHLOOP_SECONDS=$(CRASHLOOP_SECONDS) $(GO) test -count=1 -timeout 60m -run '^TestStreamCrashLoop$$' -v ./test/e2e/
 
+# The one-command demo: private MariaDB and PostgreSQL, `syncer run
+# pipelines/examples/mysql-to-postgres.yaml`, a workload with an ALTER
+# TABLE, then source and target compared table by table. DEMO_FLAGS are
+# the demo's flags, e.g. DEMO_FLAGS='-duration 60s -keep' (see
+# go run ./test/harness/cmd/demo -h).
+DEMO_FLAGS ?=
 demo: build
-	$(GO) run ./test/harness/cmd/demo -syncer bin/syncer
+	$(GO) build -o bin/demo ./test/harness/cmd/demo
+	bin/demo -syncer bin/syncer -pipeline pipelines/examples/mysql-to-postgres.yaml $(DEMO_FLAGS)
 
 lint: fmt-check vet
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
