@@ -8,7 +8,7 @@
 #   make bench-stream streaming vs file decoding on a 1M-row binlog
 #   make bench-pipeline  syncer run end to end: catch-up vs the COPY floor, lag (docs/benchmarks.md)
 #   make crashloop    schema-history stream killed and restarted under DDL (CRASHLOOP_SECONDS)
-#   make demo         private MariaDB + workload + `syncer binlog dump`
+#   make demo         MariaDB → PostgreSQL with `syncer run`, a live workload and a checked result (DEMO_FLAGS=-keep)
 #   make lint         gofmt + go vet (+ staticcheck when installed)
 #   make charset-tables  regenerate the CJK charset overrides from MariaDB
 
@@ -91,8 +91,15 @@ CRASHLOOP_SECONDS ?= 120
 crashloop:
 	SYNCER_CRASHLOOP_SECONDS=$(CRASHLOOP_SECONDS) $(GO) test -count=1 -timeout 60m -run '^TestStreamCrashLoop$$' -v ./test/e2e/
 
+# The one-command demo: private MariaDB and PostgreSQL, `syncer run
+# pipelines/examples/mysql-to-postgres.yaml`, a workload with an ALTER
+# TABLE, then source and target compared table by table. DEMO_FLAGS are
+# the demo's flags, e.g. DEMO_FLAGS='-duration 60s -keep' (see
+# go run ./test/harness/cmd/demo -h).
+DEMO_FLAGS ?=
 demo: build
-	$(GO) run ./test/harness/cmd/demo -syncer bin/syncer
+	$(GO) build -o bin/demo ./test/harness/cmd/demo
+	bin/demo -syncer bin/syncer -pipeline pipelines/examples/mysql-to-postgres.yaml $(DEMO_FLAGS)
 
 lint: fmt-check vet
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
