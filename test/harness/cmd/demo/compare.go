@@ -381,8 +381,15 @@ func canonicalJSON(s string) (string, error) {
 	norm = func(v any) any {
 		switch x := v.(type) {
 		case json.Number:
+			// 1.50, 1.5 and 15e-1 are one number: print it exactly, in
+			// plain decimal with as many digits after the point as it
+			// needs.
 			if r, ok := new(big.Rat).SetString(string(x)); ok {
-				return json.Number(r.RatString())
+				digits, t := 0, new(big.Rat).Set(r)
+				for ten := big.NewRat(10, 1); !t.IsInt() && digits < 1100; digits++ {
+					t.Mul(t, ten)
+				}
+				return json.Number(r.FloatString(digits))
 			}
 		case map[string]any:
 			for k, e := range x {
