@@ -128,17 +128,20 @@ func lagPhase(ctx context.Context, o options, work, syncerPath string, m *harnes
 	go func() {
 		defer wg.Done()
 		defer func() { lastCommitted <- written }()
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
+		// A fixed schedule: transaction k starts at writeStart + k ×
+		// interval, or at once when the writer is behind, so that a slow
+		// commit does not lower the rate (a time.Ticker would drop the
+		// ticks it missed).
 		var b strings.Builder
 		for k := range nTx {
-			if k > 0 {
-				select {
-				case <-wctx.Done():
-					writeErr = wctx.Err()
+			if d := time.Until(writeStart.Add(time.Duration(k) * interval)); d > 0 {
+				if err := sleepCtx(wctx, d); err != nil {
+					writeErr = err
 					return
-				case <-tick.C:
 				}
+			} else if err := wctx.Err(); err != nil {
+				writeErr = err
+				return
 			}
 			b.Reset()
 			b.WriteString("INSERT INTO bench.lag (id, payload, written_at) VALUES ")

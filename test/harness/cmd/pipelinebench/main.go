@@ -56,6 +56,7 @@ type options struct {
 	maxLatency     string
 	seed           uint64
 	keep           bool
+	tamper         bool
 	verbose        bool
 }
 
@@ -75,6 +76,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated data")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (YAML files, syncer logs) instead of removing it")
 	flag.BoolVar(&o.verbose, "v", false, "log the harness's progress")
+	flag.BoolVar(&o.tamper, "tamper", false, "change one target row and delete another after the catch-up: the comparison must then fail (tests the benchmark's own check)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "pipelinebench: unexpected arguments %q\n", flag.Args())
@@ -256,6 +258,17 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 
 	// 3. Correctness.
+	if o.tamper {
+		fmt.Fprintf(out, "\n== -tamper: changing the title of the target's first row and deleting its last; the comparison must fail\n")
+		for _, q := range []string{
+			"UPDATE bench.items SET title = title || ' (tampered)' WHERE id = (SELECT min(id) FROM bench.items)",
+			"DELETE FROM bench.items WHERE id = (SELECT max(id) FROM bench.items)",
+		} {
+			if _, err := tgt.Exec(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+	}
 	fmt.Fprintf(out, "\n== reading the source's rows (not timed)\n")
 	t := time.Now()
 	items, err := readSource(ctx, src)

@@ -226,7 +226,8 @@ func verifyTarget(ctx context.Context, tgt *pgx.Conn, items []item, out io.Write
 		switch {
 		case i < len(items) && items[i].ID == it.ID:
 			if s := items[i].appendLine(nil); !bytes.Equal(s, line) && len(diffs) < maxDiffs {
-				diffs = append(diffs, fmt.Sprintf("id %d differs:\n      source %s      target %s", it.ID, s, line))
+				diffs = append(diffs, fmt.Sprintf("id %d differs:\n      source %s\n      target %s",
+					it.ID, bytes.TrimRight(s, "\n"), bytes.TrimRight(line, "\n")))
 			}
 			i++
 		default:
