@@ -132,6 +132,9 @@ func (s *Sink) Apply(ctx context.Context, b core.Batch) (err error) {
 		}
 		a.release()
 	}()
+	if err := s.fence(ctx, tx); err != nil {
+		return s.fail(ctx, "apply", err)
+	}
 	for {
 		r, err := b.Next(ctx)
 		if err == io.EOF {
@@ -164,6 +167,7 @@ func (s *Sink) Apply(ctx context.Context, b core.Batch) (err error) {
 	if err := tx.Commit(ctx); err != nil {
 		return s.fail(ctx, fmt.Sprintf("apply: commit of %d records with checkpoint %s", a.records, cp), err)
 	}
+	s.committed = cp
 	s.log.Debug("postgres sink: batch applied", "records", a.records, "tables", len(a.order), "checkpoint", cp.String())
 	return nil
 }

@@ -34,6 +34,9 @@ type Sink struct {
 	stageSeq int
 	// free holds chunk buffers for reuse.
 	free [][]byte
+	// committed is the checkpoint last read or committed: fence checks
+	// that nobody else moved it.
+	committed core.Position
 }
 
 var _ core.Sink = (*Sink)(nil)
@@ -222,6 +225,9 @@ func (s *Sink) ApplySchemaChange(ctx context.Context, r *core.Record, cp core.Po
 			s.rollback(ctx, tx)
 		}
 	}()
+	if err := s.fence(ctx, tx); err != nil {
+		return s.fail(ctx, what, err)
+	}
 	if err := applySchemaChange(ctx, tx, s.cfg, r); err != nil {
 		return s.fail(ctx, what, err)
 	}
@@ -253,6 +259,7 @@ func (s *Sink) ApplySchemaChange(ctx context.Context, r *core.Record, cp core.Po
 	if err := tx.Commit(ctx); err != nil {
 		return s.fail(ctx, what+": commit", err)
 	}
+	s.committed = cp
 	return nil
 }
 

@@ -54,7 +54,7 @@ func (s *Sink) prepareState(ctx context.Context) error {
 	} {
 		if _, err := s.conn.Exec(ctx, q); err != nil {
 			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "42P06" || pgErr.Code == "42P07") {
+			if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "42P06" || pgErr.Code == "42P07" || pgErr.Code == "42710") {
 				// Another sink created it at the same moment (IF NOT
 				// EXISTS does not cover a concurrent creation).
 				continue
@@ -67,26 +67,70 @@ func (s *Sink) prepareState(ctx context.Context) error {
 }
 
 // loadCheckpoint returns the pipeline's stored checkpoint, or the zero
-// Position when there is none.
+// Position when there is none, and remembers it for fence.
+//
+// It makes sure the pipeline's row exists and reads it FOR UPDATE: a
+// previous process killed while its last COMMIT was in flight still holds
+// the row's lock (the checkpoint is written last, just before COMMIT), so
+// the read waits for that commit instead of returning the checkpoint
+// before it, which would apply the batch a second time.
 func (s *Sink) loadCheckpoint(ctx context.Context) (core.Position, error) {
 	var (
 		p   core.Position
 		pos int64
 	)
-	err := s.conn.QueryRow(ctx, "SELECT file, pos, gtid FROM "+s.checkpointsTable()+" WHERE pipeline = $1",
-		s.pipeline).Scan(&p.File, &pos, &p.GTID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return core.Position{}, nil
+	tx, err := s.conn.Begin(ctx)
+	if err != nil {
+		return core.Position{}, fmt.Errorf("read the checkpoint of pipeline %q: %w", s.pipeline, err)
 	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "INSERT INTO "+s.checkpointsTable()+` (pipeline, file, pos, gtid, updated_at)
+VALUES ($1, '', 0, '', now()) ON CONFLICT (pipeline) DO NOTHING`, s.pipeline); err != nil {
+		return core.Position{}, fmt.Errorf("create the checkpoint row of pipeline %q in %s: %w", s.pipeline, s.checkpointsTable(), err)
+	}
+	err = tx.QueryRow(ctx, "SELECT file, pos, gtid FROM "+s.checkpointsTable()+" WHERE pipeline = $1 FOR UPDATE",
+		s.pipeline).Scan(&p.File, &pos, &p.GTID)
 	if err != nil {
 		return core.Position{}, fmt.Errorf("read the checkpoint of pipeline %q from %s: %w", s.pipeline, s.checkpointsTable(), err)
 	}
 	if pos < 0 {
 		return core.Position{}, fmt.Errorf("the checkpoint of pipeline %q in %s has a negative position %d: fix or delete the row", s.pipeline, s.checkpointsTable(), pos)
 	}
+	if err := tx.Commit(ctx); err != nil {
+		return core.Position{}, fmt.Errorf("read the checkpoint of pipeline %q: %w", s.pipeline, err)
+	}
 	p.Pos = uint64(pos)
+	s.committed = p
 	return p, nil
 }
+
+// fence locks the pipeline's checkpoint row in tx, for the transaction's
+// duration, and checks that it is still the checkpoint this sink last
+// read or wrote. Two processes applying one pipeline would otherwise both
+// apply the same changes; the second one's batch fails here instead.
+func (s *Sink) fence(ctx context.Context, tx pgx.Tx) error {
+	var (
+		p   core.Position
+		pos int64
+	)
+	err := tx.QueryRow(ctx, "SELECT file, pos FROM "+s.checkpointsTable()+" WHERE pipeline = $1 FOR UPDATE",
+		s.pipeline).Scan(&p.File, &pos)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("lock the checkpoint of pipeline %q in %s: %w", s.pipeline, s.checkpointsTable(), err)
+	}
+	p.Pos = uint64(pos)
+	if p.File != s.committed.File || p.Pos != s.committed.Pos {
+		return &fenceError{fmt.Errorf("the checkpoint of pipeline %q in %s moved from %q to %q while this process held it: "+
+			"another process applies the same pipeline to this database. Run one process per pipeline: stop the other one, then restart this one",
+			s.pipeline, s.checkpointsTable(), s.committed.String(), p.String())}
+	}
+	return nil
+}
+
+// fenceError is not retryable: retrying would race the other process.
+type fenceError struct{ error }
+
+func (e *fenceError) Unwrap() error { return e.error }
 
 // saveCheckpoint upserts the pipeline's checkpoint in tx.
 func (s *Sink) saveCheckpoint(ctx context.Context, tx pgx.Tx, cp core.Position) error {

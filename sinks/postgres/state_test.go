@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -160,5 +162,64 @@ func TestOpenConcurrently(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// Two processes applying one pipeline: the second one's batch finds the
+// checkpoint moved under it and fails, naming the cause, instead of
+// applying the same changes again.
+func TestFenceAgainstASecondProcess(t *testing.T) {
+	a, _ := testSink(t, "fenced", nil)
+	b, _ := testSink(t, "fenced", nil)
+	tb := newTable("fenced", "t", []core.Column{intCol("id")}, "id")
+	apply(t, a, pos(100), ins(tb, 1))
+	err := b.Apply(context.Background(), newBatch(pos(100), ins(tb, 2)))
+	if err == nil || !strings.Contains(err.Error(), "another process applies the same pipeline") || core.IsRetryable(err) {
+		t.Fatalf("second process's Apply = %v; want a fatal fence error", err)
+	}
+	expectRows(t, testConn(t), `"fenced"."t"`, "1")
+	// The first goes on.
+	apply(t, a, pos(200), ins(tb, 3))
+	expectRows(t, testConn(t), `"fenced"."t"`, "1", "3")
+}
+
+// A commit in flight when a process dies holds the checkpoint row: Open
+// waits for it rather than return the checkpoint before it.
+func TestOpenWaitsForACommitInFlight(t *testing.T) {
+	_, _ = testSink(t, "inflight", nil)
+	conn := testConn(t)
+	tx, err := conn.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(context.Background(), `UPDATE _syncer.checkpoints SET file = 'mysql-bin.000002', pos = 77 WHERE pipeline = 'inflight'`); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		cp  core.Position
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		s, err := New(NewConfig(testPostgres(t).DSN()))
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer s.Close()
+		cp, err := s.Open(context.Background(), "inflight")
+		got <- result{cp, err}
+	}()
+	select {
+	case r := <-got:
+		t.Fatalf("Open returned %v, %v while the commit was in flight", r.cp, r.err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := <-got
+	if r.err != nil || r.cp.File != "mysql-bin.000002" || r.cp.Pos != 77 {
+		t.Fatalf("Open = %v, %v; want the checkpoint committed meanwhile", r.cp, r.err)
 	}
 }
