@@ -117,7 +117,7 @@ func (s *Sink) Open(ctx context.Context, pipeline string) (core.Position, error)
 	if err != nil {
 		return core.Position{}, s.fail(ctx, "open", err)
 	}
-	s.log.Info("postgres sink open", "pipeline", pipeline, "checkpoint", cp.String(), "pid", conn.PgConn().PID())
+	s.log.Info("postgres sink open", "checkpoint", cp.String(), "pid", conn.PgConn().PID())
 	return cp, nil
 }
 

@@ -54,15 +54,13 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func runCmd(ctx context.Context, env command.Env, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	// Help goes to stdout (below); flag errors are reported by the
+	// caller with a pointer to --help.
+	fs.SetOutput(io.Discard)
 	var only stringList
 	fs.Var(&only, "pipeline", "run only the named pipeline (repeatable; default: all)")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	fs.Usage = func() {
-		fmt.Fprint(env.Stderr, runHelp)
-		fs.PrintDefaults()
-	}
 	pos, err := command.ParseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

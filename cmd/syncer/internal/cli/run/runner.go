@@ -43,7 +43,7 @@ func runAll(ctx context.Context, f *pipelines.File, only []string, log *slog.Log
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := runPipeline(ctx, p, log.With("pipeline", p.Name)); err != nil {
+			if err := runPipeline(ctx, p, log); err != nil {
 				mu.Lock()
 				failures = append(failures, fmt.Errorf("pipeline %s: %w", p.Name, err))
 				mu.Unlock()
@@ -78,9 +78,11 @@ func selectPipelines(f *pipelines.File, only []string) ([]*pipelines.Pipeline, e
 	return out, nil
 }
 
-// runPipeline runs one pipeline.
+// runPipeline runs one pipeline. The runtime adds the pipeline's name to
+// log's lines; plog has it for the source and the sink.
 func runPipeline(ctx context.Context, p *pipelines.Pipeline, log *slog.Logger) error {
-	sink, err := newSink(p, log)
+	plog := log.With("pipeline", p.Name)
+	sink, err := newSink(p, plog)
 	if err != nil {
 		return err
 	}
@@ -97,7 +99,7 @@ func runPipeline(ctx context.Context, p *pipelines.Pipeline, log *slog.Logger) e
 		Logger: log,
 	}
 	return pipeline.Run(ctx, cfg, func(ctx context.Context, start core.Position) (pipeline.Source, error) {
-		return openSource(ctx, p, start, log)
+		return openSource(ctx, p, start, plog)
 	}, sink)
 }
 
