@@ -465,3 +465,89 @@ func TestPipelineFileErrors(t *testing.T) {
 		t.Errorf("validate %s: exit %d\n%s%s", good, code, out, errs)
 	}
 }
+
+// TestPipelinesInOneFile runs two pipelines from one file in one process:
+// one starts at a GTID and excludes a column, the other starts at a file
+// position and excludes a table. Each target holds exactly what its
+// pipeline selects.
+func TestPipelinesInOneFile(t *testing.T) {
+	m := sharedDB(t)
+	pg := sharedPG(t)
+	const dbA, dbB = "pl_multi_a", "pl_multi_b"
+	dropTargetSchema(t, pg, dbA, "multi_a")
+	dropTargetSchema(t, pg, dbB, "multi_b")
+	c := mysqlConn(t, m)
+	mustExec(t, c, "DROP DATABASE IF EXISTS "+dbA, "DROP DATABASE IF EXISTS "+dbB,
+		"CREATE DATABASE "+dbA, "CREATE DATABASE "+dbB,
+		"CREATE TABLE "+dbA+".users (id INT PRIMARY KEY, name VARCHAR(20), secret VARCHAR(20))",
+		"CREATE TABLE "+dbB+".keep (id INT PRIMARY KEY, v INT)",
+		"CREATE TABLE "+dbB+".skip (id INT PRIMARY KEY, v INT)",
+		"INSERT INTO "+dbA+".users VALUES (1, 'before', 's1')")
+	// A starts after the row above (by GTID), B at the position before
+	// its own rows.
+	var gtidPos string
+	if err := c.QueryRowContext(t.Context(), "SELECT @@gtid_binlog_pos").Scan(&gtidPos); err != nil {
+		t.Fatal(err)
+	}
+	file, pos := binlogPos(t, m)
+	mustExec(t, c,
+		"INSERT INTO "+dbA+".users VALUES (2, 'after', 's2'), (3, 'also', 's3')",
+		"UPDATE "+dbA+".users SET secret = 'changed', name = 'upd' WHERE id = 2",
+		"INSERT INTO "+dbB+".keep VALUES (1, 10), (2, 20)",
+		"INSERT INTO "+dbB+".skip VALUES (1, 1)")
+	dir := t.TempDir()
+	yaml := fmt.Sprintf(`state_dir: %q
+pipelines:
+  - name: multi_a
+    source:
+      dsn: %q
+      include: ["%s.*"]
+      exclude_columns: ["%s.users.secret"]
+      start: {gtid: %q}
+    sink:
+      type: postgres
+      dsn: %q
+  - name: multi_b
+    source:
+      dsn: %q
+      server_id: 4242
+      include: ["%s.*"]
+      exclude: ["%s.skip"]
+      start: {file: %s, pos: %d}
+    sink:
+      type: postgres
+      dsn: %q
+`, filepath.Join(dir, "state"), m.DSN(), dbA, dbA, gtidPos, pg.DSN(), m.DSN(), dbB, dbB, file, pos, pg.DSN())
+	path := filepath.Join(dir, "multi.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := startSyncer(t, path)
+	waitCaughtUp(t, m, pg, run, "multi_a", time.Minute)
+	waitCaughtUp(t, m, pg, run, "multi_b", time.Minute)
+	p := pgConn(t, pg)
+	var got string
+	// The tables existed before the start: the sink made them at their
+	// first row, without the excluded column.
+	if err := p.QueryRow(t.Context(), `SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM pl_multi_a.users`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "2:upd,3:also" {
+		t.Errorf("pl_multi_a.users = %q, want the rows after the GTID: 2:upd,3:also", got)
+	}
+	var n int
+	if err := p.QueryRow(t.Context(), `SELECT count(*) FROM information_schema.columns WHERE table_schema = 'pl_multi_a' AND column_name = 'secret'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the excluded column exists in the target (%d, %v)", n, err)
+	}
+	if err := p.QueryRow(t.Context(), `SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM pl_multi_b.keep`).Scan(&got); err != nil || got != "1:10,2:20" {
+		t.Errorf("pl_multi_b.keep = %q, %v", got, err)
+	}
+	var skipped bool
+	if err := p.QueryRow(t.Context(), `SELECT to_regclass('pl_multi_b.skip') IS NULL`).Scan(&skipped); err != nil {
+		t.Fatal(err)
+	}
+	if !skipped {
+		t.Error("the excluded table pl_multi_b.skip was created in the target")
+	}
+	run.stop()
+}
