@@ -106,8 +106,12 @@ func (s *Sink) Open(ctx context.Context, pipeline string) (core.Position, error)
 	conn, err := pgx.ConnectConfig(ctx, pc)
 	if err != nil {
 		err = classify(ctx, err, true)
+		what := "check the sink's dsn (host, port, database, user, password) and that Postgres accepts connections from here"
+		if core.IsRetryable(err) {
+			what += "; the pipeline retries meanwhile (retry.max_duration bounds it)"
+		}
 		return core.Position{}, fmt.Errorf("postgres sink: connect to %s:%d database %q: %w; %s",
-			pc.Host, pc.Port, pc.Database, err, hint(err, true))
+			pc.Host, pc.Port, pc.Database, err, what)
 	}
 	s.conn = conn
 	if err := s.prepareState(ctx); err != nil {
