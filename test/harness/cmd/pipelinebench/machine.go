@@ -48,12 +48,21 @@ func readMachine() machineInfo {
 	if syscall.Uname(&u) == nil {
 		mi.kernel = "Linux " + charsToString(u.Release[:]) + " " + charsToString(u.Machine[:])
 	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			mi.loadAvg = strings.Join(f[:3], " ")
-		}
-	}
+	mi.loadAvg = loadAvg()
 	return mi
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func charsToString[T int8 | uint8](cs []T) string {
