@@ -83,6 +83,11 @@ type ColumnType struct {
 	Elems []string `json:"elems,omitempty"`
 	// SRID of a spatial column with an SRID attribute (MySQL 8).
 	SRID uint32 `json:"srid,omitempty"`
+	// JSON reports that the column holds JSON: MySQL's JSON type (Name
+	// "json"), or MariaDB's JSON alias, a LONGTEXT with CHECK
+	// (json_valid(column)). Omitted when false, so that definitions
+	// without it keep their fingerprints.
+	JSON bool `json:"json,omitempty"`
 }
 
 // Key is a primary key or a unique key.

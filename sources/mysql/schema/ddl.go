@@ -11,6 +11,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 	// The parser needs a driver to build value expressions (DEFAULT
 	// literals); test_driver is its self-contained one.
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
@@ -435,6 +436,16 @@ func (ap *applying) column(t *core.Table, def *ast.ColumnDef) (col core.Column, 
 		case ast.ColumnOptionGenerated:
 			col.Generated = restore(o.Expr)
 			col.Stored = o.Stored
+		case ast.ColumnOptionCheck:
+			// CHECK (json_valid(col)) on the column itself: MariaDB's JSON
+			// as SHOW CREATE TABLE prints it, or written by hand.
+			if o.Enforced && jsonCapable(col.Type.Name) {
+				for _, n := range jsonValidColumns(o.Expr) {
+					if strings.EqualFold(n, col.Name) {
+						col.Type.JSON = true
+					}
+				}
+			}
 		case ast.ColumnOptionSecondaryEngineAttribute:
 			switch {
 			case o.StrValue == attrInvisible:
@@ -576,9 +587,16 @@ func keyColumns(parts []*ast.IndexPartSpecification) ([]core.KeyColumn, bool) {
 }
 
 // addConstraint applies a table constraint; only PRIMARY KEY and UNIQUE
-// are part of the model. A key on a column the table lacks is an error (the
-// server refuses it, so the model must not hold it).
+// are part of the model, and CHECK (json_valid(col)), which marks col as
+// JSON. A key on a column the table lacks is an error (the server refuses
+// it, so the model must not hold it).
 func addConstraint(t *core.Table, k *ast.Constraint) error {
+	if k.Tp == ast.ConstraintCheck {
+		if k.Enforced {
+			markJSON(t, jsonValidColumns(k.Expr))
+		}
+		return nil
+	}
 	cols, ok := keyColumns(k.Keys)
 	if !ok {
 		return nil
@@ -594,6 +612,39 @@ func addConstraint(t *core.Table, k *ast.Constraint) error {
 		t.PrimaryKey = &core.Key{Name: "PRIMARY", Columns: cols}
 	case ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
 		addUnique(t, k.Name, cols)
+	}
+	return nil
+}
+
+// markJSON marks the named columns of t as JSON (those that can hold
+// it; names t lacks are ignored: the server refuses such a check).
+func markJSON(t *core.Table, names []string) {
+	for _, n := range names {
+		if i := t.ColumnIndex(n); i >= 0 && jsonCapable(t.Columns[i].Type.Name) {
+			t.Columns[i].Type.JSON = true
+		}
+	}
+}
+
+// jsonValidColumns returns the columns a CHECK expression requires to hold
+// valid JSON: c for json_valid(c), and those of every conjunct of an AND
+// (json_valid(a) AND json_valid(b), json_valid(a) AND a > 0). Other
+// expressions (OR, NOT, IS TRUE, json_valid of an expression) require
+// nothing the model can use.
+func jsonValidColumns(e ast.ExprNode) []string {
+	switch x := e.(type) {
+	case *ast.ParenthesesExpr:
+		return jsonValidColumns(x.Expr)
+	case *ast.BinaryOperationExpr:
+		if x.Op == opcode.LogicAnd {
+			return append(jsonValidColumns(x.L), jsonValidColumns(x.R)...)
+		}
+	case *ast.FuncCallExpr:
+		if x.FnName.L == "json_valid" && len(x.Args) == 1 {
+			if c, ok := x.Args[0].(*ast.ColumnNameExpr); ok && c.Name != nil {
+				return []string{c.Name.Name.O}
+			}
+		}
 	}
 	return nil
 }

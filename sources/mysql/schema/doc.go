@@ -151,6 +151,19 @@
 //     TIMESTAMP (approximated as: no other TIMESTAMP column exists yet)
 //     defaults to current_timestamp() unless it has ON UPDATE, the others
 //     to '0000-00-00 00:00:00'. ON UPDATE itself is not in the model.
+//   - JSON (ColumnType.JSON): set for the JSON type (MySQL's "json",
+//     MariaDB's longtext alias) and for a text column (CHAR, VARCHAR,
+//     *TEXT) that an enforced CHECK requires to be valid JSON: a column
+//     CHECK (json_valid(the column itself)), as SHOW CREATE TABLE prints
+//     MariaDB's JSON, or a table CHECK (json_valid(col)) in CREATE TABLE,
+//     ALTER TABLE ADD CONSTRAINT or ADD (...); json_valid(c) may be one
+//     conjunct of an AND. MODIFY/CHANGE take the new definition's (MariaDB
+//     drops a column check with the old definition, so MODIFY j LONGTEXT
+//     ends JSON), RENAME COLUMN and CONVERT TO CHARACTER SET keep it.
+//     Known gaps, as the model does not hold check constraints: DROP
+//     CONSTRAINT/DROP CHECK of a table check does not clear the mark, and
+//     MODIFY/CHANGE of a column marked by a table check (which the server
+//     keeps) clears it.
 //   - Keys: unnamed UNIQUE keys are named after their first column (_2,
 //     _3... on collision); unique keys are kept in the servers' order:
 //     those on NOT NULL columns first, then those without prefix parts,

@@ -94,6 +94,16 @@ var differentialSeq = []string{
 	"ALTER TABLE keys1 RENAME COLUMN a TO b, RENAME COLUMN b TO a",
 	"ALTER TABLE keys1 CHANGE c d TEXT, CHANGE d c CHAR(4) NOT NULL FIRST",
 	"CREATE TABLE dt (a DATE DEFAULT '2020-01-02', b DATETIME DEFAULT '2020-01-02', c DATETIME(3) DEFAULT '2020-01-02 03:04:05', d TIME(2) DEFAULT '01:02:03', e YEAR DEFAULT '2021', f TIMESTAMP(6) NULL DEFAULT '2020-01-02 03:04:05.5', g DATETIME DEFAULT 0, h TIME DEFAULT 10, i DATE DEFAULT 20200102)",
+	// JSON: MariaDB's alias (LONGTEXT with a column CHECK (json_valid)),
+	// hand-written column and table checks, and the ALTERs that keep,
+	// add or drop them.
+	"CREATE TABLE js (id INT PRIMARY KEY, j JSON, k JSON NOT NULL DEFAULT '{}', l LONGTEXT CHECK (json_valid(l)), m TEXT, n VARCHAR(100) CHECK (json_valid(`n`) AND n <> '[]'), o TEXT, CONSTRAINT ck CHECK (json_valid(m)), CHECK (json_valid(o)))",
+	"ALTER TABLE js MODIFY j LONGTEXT, ADD COLUMN p JSON AFTER id, ADD COLUMN q TEXT",
+	"ALTER TABLE js ADD CONSTRAINT cq CHECK (json_valid(q))",
+	"ALTER TABLE js RENAME COLUMN k TO k2, CHANGE l l2 JSON, MODIFY n VARCHAR(200)",
+	"ALTER TABLE js CONVERT TO CHARACTER SET latin1",
+	"ALTER TABLE js DROP COLUMN o",
+	"CREATE TABLE js2 LIKE js",
 	"INSERT INTO T2 (a_lower, B) VALUES (1, 'x')",
 	"DROP DATABASE d2",
 }

@@ -277,7 +277,11 @@ func columnType(ft *types.FieldType, explicitCollate string, f Flavor, tcs, tco 
 			t.Length = 4
 		}
 	case mysql.TypeJSON:
+		t.JSON = true
 		if f == FlavorMariaDB {
+			// MariaDB's JSON is an alias: LONGTEXT utf8mb4_bin with CHECK
+			// (json_valid(column)), which SHOW CREATE TABLE prints (and
+			// column reads back as JSON).
 			t.Name = "longtext"
 			t.Charset, t.Collation = "utf8mb4", "utf8mb4_bin"
 			return t
@@ -361,4 +365,15 @@ func blobSize(name string, flen, mbMax int) string {
 		return name
 	}
 	return textTypeFor(flen*mbMax, strings.HasSuffix(name, "blob"))
+}
+
+// jsonCapable reports whether a column of this type can be marked JSON by
+// a json_valid check: the text types (MySQL's JSON is JSON anyway). Binary
+// types are left out: their values are bytes, not text.
+func jsonCapable(name string) bool {
+	switch name {
+	case "json", "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
+		return true
+	}
+	return false
 }
