@@ -601,8 +601,12 @@ func (r *Records) convert(v *binlog.Value, col *core.Column, idx int, vals []cor
 			r.scratch = appendValidUTF8(r.scratch, v.Bytes())
 		}
 		k := core.KindString
-		if col.Type.Name == "json" {
-			k = core.KindJSON // JSON logged as text
+		if col.Type.JSON || col.Type.Name == "json" {
+			// JSON logged as text: MariaDB's JSON (LONGTEXT with a
+			// json_valid check), a text column checked the same way.
+			// (Name "json" without JSON: a definition stored before
+			// ColumnType.JSON existed.)
+			k = core.KindJSON
 		}
 		r.bytesSpan(idx, k, start)
 	case binlog.KindBytes:

@@ -138,7 +138,7 @@ var allTypesWant1 = []string{"int:1",
 	"date:2024-02-29", "datetime:2024-02-29 13:14:15.123000", "timestamp:2024-02-29 13:14:15.654321", "time:-123:45:06.780000",
 	"string:héllo", "string:日本語 🎉", "string:a\x00b", "string:café", "string:Größe", "string:ñ",
 	"bytes:0x01020000", "bytes:0x00ff", "bytes:0xdeadbeef",
-	"enum:bé", "set:x,z", `string:{"a": [1, 2]}`, "geometry:0x000000000101000000000000000000f03f0000000000000040",
+	"enum:bé", "set:x,z", `json:{"a": [1, 2]}`, "geometry:0x000000000101000000000000000000f03f0000000000000040",
 }
 
 // Every column type, inserted, updated (the key too) and deleted in
@@ -285,6 +285,43 @@ func TestRecordsDDL(t *testing.T) {
 	if recs[4].Change.Kind != core.DropTable || recs[4].Table != v2 || recs[4].Change.New != nil {
 		t.Errorf("drop: %+v, table %p want the old %p", recs[4].Change, recs[4].Table, v2)
 	}
+}
+
+// JSON columns on MariaDB (LONGTEXT with CHECK (json_valid(col))) give
+// JSONValues, whether the table was captured (SHOW CREATE TABLE) or
+// created and altered in the binlog; a column that loses its check gives
+// strings again.
+func TestRecordsJSON(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	run(t, m.DB(), "CREATE DATABASE j",
+		"CREATE TABLE j.cap (id INT PRIMARY KEY, a JSON, b TEXT CHECK (json_valid(b)), c TEXT, d TEXT, CONSTRAINT ck CHECK (json_valid(c)))")
+	r := openRecords(t, m, filepath.Join(t.TempDir(), "state"), RecordsConfig{})
+	row := `(1, '{"x": 1}', '[true]', '"s"', '{"not": "checked"}')`
+	run(t, m.DB(), "INSERT INTO j.cap VALUES "+row,
+		"CREATE TABLE j.ddl (id INT PRIMARY KEY, a JSON, b TEXT CHECK (json_valid(b)), c TEXT, d TEXT, CONSTRAINT ck CHECK (json_valid(c)))",
+		"INSERT INTO j.ddl VALUES "+row,
+		"ALTER TABLE j.ddl MODIFY a LONGTEXT, ADD COLUMN e JSON",
+		"INSERT INTO j.ddl VALUES (2, 'plain', NULL, 'null', 'x', '{}')")
+	recs := readRecords(t, r, 5)
+	if len(recs) != 5 {
+		t.Fatalf("%d records, want 5", len(recs))
+	}
+	want := []string{"int:1", `json:{"x": 1}`, "json:[true]", `json:"s"`, `string:{"not": "checked"}`}
+	checkValues(t, "captured table", recs[0].After, want)
+	checkValues(t, "table created in the binlog", recs[2].After, want)
+	checkValues(t, "after MODIFY a LONGTEXT", recs[4].After, []string{"int:2", "string:plain", "null:NULL", "json:null", "string:x", "json:{}"})
+	if !recs[0].Table.Columns[1].Type.JSON || recs[0].Table.Columns[1].Type.Name != "longtext" {
+		t.Errorf("captured JSON column: %+v", recs[0].Table.Columns[1].Type)
+	}
+	if !recs[0].Table.SameDefinition(renamed(recs[2].Table, "cap")) {
+		t.Errorf("captured and created definitions differ:\n%+v\n%+v", recs[0].Table, recs[2].Table)
+	}
+}
+
+func renamed(t *core.Table, name string) *core.Table {
+	c := t.Clone()
+	c.Name = name
+	return c
 }
 
 // Excluded tables make an OpProgress record at their transaction's end;
