@@ -197,6 +197,12 @@ func isSpatial(name string) bool {
 // format_type prints it), the value kind it carries and its encoding.
 // docs/postgres-types.md documents the mapping.
 func mapType(cfg *Config, ct *core.ColumnType) (pgType string, kind core.Kind, enc encoding, err error) {
+	if ct.JSON {
+		// MySQL's JSON, MariaDB's (a LONGTEXT with CHECK (json_valid)),
+		// or any text column checked the same way: the source's values
+		// are JSON (core.KindJSON), whatever the type's Name.
+		return "jsonb", core.KindJSON, encJSON, nil
+	}
 	intKind := func() (core.Kind, encoding) {
 		if ct.Unsigned {
 			return core.KindUint, encUint

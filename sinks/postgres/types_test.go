@@ -239,6 +239,11 @@ func tyCases() []tyCase {
 			[]core.Value{core.JSONValue(u64s(`{"b":[1,2.5,{"c":null,"d":true}],"a":"é😀\n\t\\\"\u00e9"}`)), core.JSONValue(u64s(`[]`)),
 				core.JSONValue(u64s(`"\\u0000 is text"`)), core.JSONValue(u64s(`12345678901234567890.5`))},
 			[]any{`{"a": "é😀\n\t\\\"é", "b": [1, 2.5, {"c": null, "d": true}]}`, `[]`, `"\\u0000 is text"`, `12345678901234567890.5`}},
+		{"json_mariadb", core.ColumnType{Name: "longtext", Charset: "utf8mb4", Collation: "utf8mb4_bin", JSON: true}, false, "jsonb",
+			[]core.Value{core.JSONValue(u64s(`{"b": 1, "a": ["é", null]}`)), core.JSONValue(u64s(`"x"`))},
+			[]any{`{"a": ["é", null], "b": 1}`, `"x"`}},
+		{"json_checked_varchar", core.ColumnType{Name: "varchar", Length: 20, Charset: "latin1", Collation: "latin1_swedish_ci", JSON: true}, false, "jsonb",
+			[]core.Value{core.JSONValue(u64s(`[1,2]`))}, []any{`[1, 2]`}},
 		{"geometry", core.ColumnType{Name: "geometry"}, false, "bytea",
 			[]core.Value{core.GeometryValue([]byte{0xe6, 0x10, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0x40})},
 			[]any{[]byte{0xe6, 0x10, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0x40}}},
@@ -431,6 +436,23 @@ func TestPlanTable(t *testing.T) {
 	}
 	if got := quoteIdent(`we"ird Name`); got != `"we""ird Name"` {
 		t.Errorf("quoteIdent = %s", got)
+	}
+	// A JSON column is jsonb whatever its Name, and carries JSON values:
+	// a string is refused rather than written into jsonb.
+	for _, ct := range []core.ColumnType{{Name: "json", JSON: true}, {Name: "json"}, {Name: "longtext", JSON: true}, {Name: "text", JSON: true}, {Name: "varchar", Length: 9, JSON: true}} {
+		p, err := planTableKeyless(NewConfig("x"), tyTable("s", "t", tyCol("j", ct)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := p.Columns[1]; c.PGType != "jsonb" || c.kind != core.KindJSON || c.enc != encJSON {
+			t.Errorf("%+v: %s kind %s", ct, c.PGType, c.kind)
+		}
+		if _, err := p.Columns[1].appendCopy(nil, core.StringValue([]byte("{}"))); err == nil {
+			t.Errorf("%+v: a string accepted", ct)
+		}
+	}
+	if p, _ := planTableKeyless(NewConfig("x"), tyTable("s", "t", tyCol("j", core.ColumnType{Name: "longtext"}))); p.Columns[1].PGType != "text" {
+		t.Errorf("LONGTEXT without JSON is %s", p.Columns[1].PGType)
 	}
 	if _, err := planTable(NewConfig("x"), tyTable("s", "t", tyCol("g", core.ColumnType{Name: "nosuchtype"}))); err == nil ||
 		!strings.Contains(err.Error(), "nosuchtype") {
