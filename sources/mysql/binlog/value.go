@@ -615,9 +615,17 @@ func decodeValue(c *Column, b []byte, v *Value, pad *[]byte) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		// MariaDB's column compression format is not decoded: the
-		// value keeps its compressed bytes.
-		v.kind, v.raw = KindBytes, s
+		// The stored bytes carry a compression header; see
+		// mariacompress.go. Inflated values live in pad (the row
+		// iterator's scratch), stored-uncompressed ones alias the event.
+		s, err = mariaUncompress(s, mariaCompressedLimit(c), pad)
+		if err != nil {
+			return 0, errValue(c, "%w", err)
+		}
+		v.kind, v.raw = KindString, s
+		if c.Charset == CharsetBinary {
+			v.kind = KindBytes
+		}
 		return n, nil
 	case opNull:
 		v.kind = KindNull
