@@ -330,6 +330,7 @@ type colExpr struct {
 // compared as it is now.
 func canonicalColumns(t *testing.T, my *sql.Conn, db, table string) []colExpr {
 	t.Helper()
+	jsonCols := jsonValidColumns(t, my, db, table)
 	rows, err := my.QueryContext(t.Context(), `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, COALESCE(NUMERIC_PRECISION, 0)
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, db, table)
 	if err != nil {
@@ -368,8 +369,10 @@ func canonicalColumns(t *testing.T, my *sql.Conn, db, table string) []colExpr {
 			c.pg = "array_to_string(" + p + ", ',')"
 		case "json":
 			c.cmp = "json"
-		case "longtext":
-			if strings.Contains(ct, "json") {
+		case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
+			// MariaDB's JSON is LONGTEXT with CHECK (json_valid(col)):
+			// a jsonb column on the target, compared as JSON.
+			if jsonCols[strings.ToLower(name)] {
 				c.cmp = "json"
 			}
 		}
@@ -436,6 +439,34 @@ func postgresRows(t *testing.T, pg *pgx.Conn, schema, table string, cols []colEx
 			}
 		}
 		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// jsonValidColumns returns the (lower-cased) columns of db.table that a
+// CHECK (json_valid(col)) covers: MariaDB's JSON columns.
+func jsonValidColumns(t *testing.T, my *sql.Conn, db, table string) map[string]bool {
+	t.Helper()
+	rows, err := my.QueryContext(t.Context(), `SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
+		WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?`, db, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var clause string
+		if err := rows.Scan(&clause); err != nil {
+			t.Fatal(err)
+		}
+		if n, ok := strings.CutPrefix(clause, "json_valid(`"); ok {
+			if n, ok = strings.CutSuffix(n, "`)"); ok {
+				out[strings.ToLower(strings.ReplaceAll(n, "``", "`"))] = true
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
