@@ -243,14 +243,13 @@ func testMariaDBCompressedColumns(t *testing.T, meta string) {
 			j, _ := json.Marshal(rows.Table)
 			t.Logf("table map: %s", j)
 			// MariaDB 10.11 lists a collation in COLUMN_CHARSET for
-			// each compressed column too (verified: [45 45 8 63 63
-			// 63 63 8] for this table). Until the TABLE_MAP parser
-			// counts them (isCharacterType in binlog/coltype.go),
-			// compressed columns get no charset and later character
-			// columns get their predecessors' collations.
-			compressedCharsets = meta == "FULL" && rows.Table.Column(1).Charset != binlog.CharsetUnknown
-			if meta == "FULL" && !compressedCharsets {
-				t.Logf("known issue: the TABLE_MAP parser does not count compressed columns among character columns; charset checks skipped")
+			// each compressed column too ([45 45 8 63 63 63 63 8] for
+			// this table): the TABLE_MAP parser must count them, or
+			// later character columns get their predecessors'
+			// collations.
+			compressedCharsets = meta == "FULL"
+			if compressedCharsets && rows.Table.Column(1).Charset == binlog.CharsetUnknown {
+				t.Errorf("FULL metadata: compressed column 1 has no charset")
 			}
 		}
 		it := rows.Rows()
