@@ -783,6 +783,11 @@ func isNowExpr(d string) bool {
 // NOT NULL column without a DEFAULT.
 func implicitDefault(col *core.Column) (core.Value, bool) {
 	ct := &col.Type
+	if ct.JSON {
+		// MySQL fills a JSON NOT NULL column added without a default
+		// with JSON null ('' on MariaDB, which jsonb cannot hold).
+		return core.JSONValue([]byte("null")), true
+	}
 	switch ct.Name {
 	case "tinyint", "smallint", "mediumint", "int", "bigint":
 		if ct.Unsigned {
@@ -894,6 +899,11 @@ func parseDefault(d string, col *core.Column) (core.Value, bool) {
 			return 0, false
 		}
 		return int64(math.Round(f)), true
+	}
+	if ct.JSON {
+		// MariaDB's JSON is text with a json_valid check: its default is
+		// JSON text.
+		return core.JSONValue([]byte(s)), true
 	}
 	switch ct.Name {
 	case "tinyint", "smallint", "mediumint", "int", "bigint":

@@ -124,6 +124,17 @@ func TestSchemaEvolution(t *testing.T) {
 				t.Errorf("columns %s", got)
 			}
 		}},
+		{"MariaDB JSON columns added with a default or NOT NULL", nil, func(t *testing.T, cfg *Config, db string) {
+			old := setup(t, cfg, db)
+			mj := core.ColumnType{Name: "longtext", Charset: "utf8mb4", Collation: "utf8mb4_bin", JSON: true}
+			ddlMust(t, conn, cfg, alter(old, with(old, col("jd", mj, true, `'{"a": [1, "x"]}'`), col("jn", mj, false, ""))))
+			if got := ddlQuery(t, conn, `SELECT string_agg(id || ':' || jd::text || ':' || jn::text, ',' ORDER BY id) FROM "`+db+`".t`); got != `1:{"a": [1, "x"]}:null,2:{"a": [1, "x"]}:null` {
+				t.Errorf("rows %s", got)
+			}
+			if got := tyColumns(t, conn, db, "t"); !strings.Contains(got, "jd jsonb, jn jsonb") {
+				t.Errorf("columns %s, want jsonb", got)
+			}
+		}},
 		{"added columns get what MySQL gave existing rows", nil, func(t *testing.T, cfg *Config, db string) {
 			old := setup(t, cfg, db)
 			ddlMust(t, conn, cfg, alter(old, with(old,
