@@ -133,6 +133,7 @@ type results struct {
 
 	catchup       time.Duration
 	syncerStopErr error
+	syncerCPU     time.Duration
 
 	rows     int
 	checksum checksum
@@ -336,6 +337,8 @@ func printSummary(w io.Writer, o options, r *results) {
 	fmt.Fprintf(w, "batch        max_records %d, max_bytes %s, max_latency %s\n", o.maxRecords, o.maxBytes, o.maxLatency)
 	fmt.Fprintf(w, "catch-up     %s changes in %s: %s changes/s (%.1f MB/s of binlog)\n",
 		grouped(r.changes()), round(r.catchup), grouped(int64(r.catchupRate())), float64(r.binlogBytes)/1e6/r.catchup.Seconds())
+	fmt.Fprintf(w, "             syncer's CPU time (user + system): %s, %.2f cores over the catch-up\n",
+		round(r.syncerCPU), r.syncerCPU.Seconds()/r.catchup.Seconds())
 	if r.syncerStopErr != nil {
 		fmt.Fprintf(w, "             WARNING: syncer's stop after SIGTERM: %v\n", r.syncerStopErr)
 	}
