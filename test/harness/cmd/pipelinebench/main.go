@@ -133,7 +133,8 @@ type results struct {
 
 	catchup       time.Duration
 	syncerStopErr error
-	syncerCPU     time.Duration
+	// CPU time (user + system) over the catch-up.
+	syncerCPU, pgCPU, mariadbCPU time.Duration
 
 	rows     int
 	checksum checksum
@@ -146,6 +147,16 @@ type results struct {
 }
 
 func (r *results) changes() int64 { return r.inserts + r.updates + r.deletes }
+
+// cpuLine shows the CPU time of syncer, PostgreSQL and MariaDB over the
+// catch-up, in cores.
+func (r *results) cpuLine() string {
+	c := func(d time.Duration) string {
+		return fmt.Sprintf("%s (%.2f cores)", round(d), d.Seconds()/r.catchup.Seconds())
+	}
+	return fmt.Sprintf("CPU time over the catch-up (user + system): syncer %s, PostgreSQL %s, MariaDB %s",
+		c(r.syncerCPU), c(r.pgCPU), c(r.mariadbCPU))
+}
 
 func (r *results) catchupRate() float64 { return float64(r.changes()) / r.catchup.Seconds() }
 
@@ -337,8 +348,7 @@ func printSummary(w io.Writer, o options, r *results) {
 	fmt.Fprintf(w, "batch        max_records %d, max_bytes %s, max_latency %s\n", o.maxRecords, o.maxBytes, o.maxLatency)
 	fmt.Fprintf(w, "catch-up     %s changes in %s: %s changes/s (%.1f MB/s of binlog)\n",
 		grouped(r.changes()), round(r.catchup), grouped(int64(r.catchupRate())), float64(r.binlogBytes)/1e6/r.catchup.Seconds())
-	fmt.Fprintf(w, "             syncer's CPU time (user + system): %s, %.2f cores over the catch-up\n",
-		round(r.syncerCPU), r.syncerCPU.Seconds()/r.catchup.Seconds())
+	fmt.Fprintf(w, "             %s\n", r.cpuLine())
 	if r.syncerStopErr != nil {
 		fmt.Fprintf(w, "             WARNING: syncer's stop after SIGTERM: %v\n", r.syncerStopErr)
 	}

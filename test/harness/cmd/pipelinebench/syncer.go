@@ -107,20 +107,6 @@ func (p *syncerProc) tail(n int) string {
 	return "    " + string(bytes.Join(lines, []byte("\n    ")))
 }
 
-// cpu returns the CPU time (user + system) syncer used, once it has
-// exited.
-func (p *syncerProc) cpu() time.Duration {
-	select {
-	case <-p.done:
-	default:
-		return 0
-	}
-	if ps := p.cmd.ProcessState; ps != nil {
-		return ps.UserTime() + ps.SystemTime()
-	}
-	return 0
-}
-
 // stop sends SIGTERM and waits (30s, then SIGKILL). It returns an error
 // when syncer does not exit with status 0. It may be called more than
 // once.
@@ -176,6 +162,7 @@ func catchUp(ctx context.Context, o options, work, syncerPath string, m *harness
 	}
 	fmt.Fprintf(out, "\n== catch-up: syncer run %s (pipeline %s, start %s), until its checkpoint reaches %s\n",
 		filepath.Base(yaml), sp.name, sp.start, end)
+	pgBefore, myBefore := sampleCPU(pg.PID(), true), sampleCPU(m.PID(), false)
 	proc, err := startSyncer(syncerPath, yaml, filepath.Join(work, "syncer-"+sp.name+".log"))
 	if err != nil {
 		return err
@@ -202,6 +189,9 @@ func catchUp(ctx context.Context, o options, work, syncerPath string, m *harness
 			last, seen = cp, true
 			if cp.reached(end) {
 				res.catchup = now.Sub(proc.started)
+				res.pgCPU = sampleCPU(pg.PID(), true).since(pgBefore)
+				res.mariadbCPU = sampleCPU(m.PID(), false).since(myBefore)
+				res.syncerCPU = sampleCPU(proc.cmd.Process.Pid, false).since(nil)
 				break
 			}
 		}
@@ -229,9 +219,7 @@ func catchUp(ctx context.Context, o options, work, syncerPath string, m *harness
 	} else {
 		fmt.Fprintf(out, "   syncer stopped (SIGTERM), exit status 0\n")
 	}
-	res.syncerCPU = proc.cpu()
-	fmt.Fprintf(out, "   syncer used %s of CPU (user + system) in its %s: %.2f cores on average\n",
-		round(res.syncerCPU), round(time.Since(proc.started)), res.syncerCPU.Seconds()/time.Since(proc.started).Seconds())
+	fmt.Fprintf(out, "   %s\n", res.cpuLine())
 	if strings.Contains(proc.tail(1000), "panic:") {
 		return fmt.Errorf("syncer's log %s shows a panic:\n%s", proc.log, proc.tail(40))
 	}
