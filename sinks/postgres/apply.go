@@ -57,8 +57,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -73,6 +75,9 @@ const fullRowBatch = 1000
 // stageSQL is the SQL of one table version's staging table and merge.
 type stageSQL struct {
 	create, copy string
+	// direct copies a run of inserts straight into the target (keyed
+	// tables).
+	direct string
 	// Keyed tables.
 	del, ins string
 	// Full-row tables.
@@ -86,24 +91,41 @@ type fullOp struct {
 	op  byte
 }
 
-// pending is what a batch has of one table.
-type pending struct {
-	ts      *tableState
-	buf     []byte // COPY lines not yet copied
-	rows    int    // lines in buf
-	staged  int    // lines copied so far
-	deletes int    // 'd' lines (keyed tables)
-	upserts int    // 'u' lines (keyed tables)
-	ops     []fullOp
+// chunk is a run of COPY lines of one table, encoded by Apply's
+// goroutine and copied by the copier.
+type chunk struct {
+	p    *pending
+	buf  []byte // COPY text
+	rows int    // lines in buf
+	// direct: the lines are target rows (columns only), for the target
+	// itself; otherwise staging lines.
+	direct bool
 	// lines are the positions of the records of buf's lines, to name
 	// the record of a line COPY refuses.
 	lines []core.Position
+}
+
+// pending is what a batch has of one table.
+type pending struct {
+	ts  *tableState
+	cur *chunk // lines not yet handed to the copier
+	// direct: the table's records of the batch have been inserts only
+	// so far and go straight into the target; from the first other
+	// record on, everything goes through staging.
+	direct  bool
+	copied  int // lines copied (or handed to the copier) straight into the target
+	staged  int // lines staged (or handed to the copier) so far
+	deletes int // 'd' lines (keyed tables)
+	upserts int // 'u' lines (keyed tables)
+	ops     []fullOp
 }
 
 // applier is the state of one Apply.
 type applier struct {
 	s       *Sink
 	tx      pgx.Tx
+	ctx     context.Context
+	cp      *copier // nil while no chunk is in flight
 	seq     int64
 	records int
 	pend    map[*tableState]*pending
@@ -122,12 +144,16 @@ func (s *Sink) Apply(ctx context.Context, b core.Batch) (err error) {
 	if err != nil {
 		return s.fail(ctx, "apply: begin", err)
 	}
-	a := &applier{s: s, tx: tx, pend: map[*tableState]*pending{}}
+	a := &applier{s: s, tx: tx, ctx: ctx, pend: map[*tableState]*pending{}}
 	defer func() {
 		if err != nil {
+			// The copier owns the connection while chunks are in
+			// flight: let it finish (its error, if any, is a
+			// consequence of this one) before rolling back.
+			_ = a.sync()
 			s.rollback(ctx, tx)
 			for _, ts := range a.touched {
-				ts.ensured, ts.stage, ts.sql = false, "", nil
+				ts.ensured, ts.direct, ts.stage, ts.sql = false, false, "", nil
 			}
 		}
 		a.release()
@@ -151,14 +177,20 @@ func (s *Sink) Apply(ctx context.Context, b core.Batch) (err error) {
 		}
 	}
 	for _, p := range a.order {
-		if err := a.flush(ctx, p); err != nil {
+		if err := a.flush(p); err != nil {
 			return err
 		}
 	}
+	if err := a.sync(); err != nil {
+		return err
+	}
+	var direct, staged int
 	for _, p := range a.order {
 		if err := a.merge(ctx, p); err != nil {
 			return err
 		}
+		direct += p.copied
+		staged += p.staged
 	}
 	cp := b.Checkpoint()
 	if err := s.saveCheckpoint(ctx, tx, cp); err != nil {
@@ -168,17 +200,51 @@ func (s *Sink) Apply(ctx context.Context, b core.Batch) (err error) {
 		return s.fail(ctx, fmt.Sprintf("apply: commit of %d records with checkpoint %s", a.records, cp), err)
 	}
 	s.committed = cp
-	s.log.Debug("postgres sink: batch applied", "records", a.records, "tables", len(a.order), "checkpoint", cp.String())
+	s.directRows += int64(direct)
+	s.stagedRows += int64(staged)
+	s.log.Debug("postgres sink: batch applied", "records", a.records, "tables", len(a.order),
+		"direct_rows", direct, "staged_rows", staged, "checkpoint", cp.String())
 	return nil
 }
 
-// release hands the chunk buffers back to the sink.
+// maxFree bounds the chunks the sink keeps for reuse.
+const maxFree = 8
+
+// getChunk returns an empty chunk for p, reused when the sink has one.
+func (s *Sink) getChunk(p *pending) *chunk {
+	s.freeMu.Lock()
+	var c *chunk
+	if n := len(s.free); n > 0 {
+		c = s.free[n-1]
+		s.free[n-1] = nil
+		s.free = s.free[:n-1]
+	}
+	s.freeMu.Unlock()
+	if c == nil {
+		c = &chunk{}
+	}
+	c.p, c.direct = p, p.direct
+	return c
+}
+
+// putChunk hands a chunk back for reuse (unless it grew too large).
+func (s *Sink) putChunk(c *chunk) {
+	if c == nil || cap(c.buf) > 2*s.cfg.ChunkBytes {
+		return
+	}
+	c.p, c.buf, c.rows, c.lines = nil, c.buf[:0], 0, c.lines[:0]
+	s.freeMu.Lock()
+	if len(s.free) < maxFree {
+		s.free = append(s.free, c)
+	}
+	s.freeMu.Unlock()
+}
+
+// release hands the chunks back to the sink.
 func (a *applier) release() {
 	for _, p := range a.order {
-		if cap(p.buf) <= 2*a.s.cfg.ChunkBytes && len(a.s.free) < 8 {
-			a.s.free = append(a.s.free, p.buf[:0])
-		}
-		p.buf = nil
+		a.s.putChunk(p.cur)
+		p.cur = nil
 	}
 }
 
@@ -210,7 +276,17 @@ func (a *applier) add(ctx context.Context, r *core.Record) error {
 			return rowError(plan, r, fmt.Errorf("the record has %d values, the table %d columns (a bug in the source)", len(img), len(plan.Columns)))
 		}
 	}
-	rows := p.rows
+	if p.direct && r.Op != core.OpInsert && r.Op != core.OpRead {
+		// The table's first update or delete of the batch: the inserts
+		// so far go straight to the target, this record and the rest
+		// of the batch through staging, merged on top of them.
+		if err := a.flush(p); err != nil {
+			return err
+		}
+		p.direct, p.cur.direct = false, false
+	}
+	c := p.cur
+	rows := c.rows
 	if plan.FullRow {
 		err = a.encodeFullRow(p, r)
 	} else {
@@ -219,11 +295,11 @@ func (a *applier) add(ctx context.Context, r *core.Record) error {
 	if err != nil {
 		return rowError(plan, r, err)
 	}
-	for ; rows < p.rows; rows++ {
-		p.lines = append(p.lines, r.Position)
+	for ; rows < c.rows; rows++ {
+		c.lines = append(c.lines, r.Position)
 	}
-	if p.rows >= a.s.cfg.ChunkRows || len(p.buf) >= a.s.cfg.ChunkBytes {
-		return a.flush(ctx, p)
+	if c.rows >= a.s.cfg.ChunkRows || len(c.buf) >= a.s.cfg.ChunkBytes {
+		return a.flush(p)
 	}
 	return nil
 }
@@ -235,11 +311,25 @@ func (a *applier) begin(ctx context.Context, ts *tableState) (*pending, error) {
 	if !plan.FullRow && len(plan.Key) == 0 {
 		return nil, fmt.Errorf("postgres sink: table %s has no key to match rows on: give it a primary key, or set keyless to %q", tableName(plan), KeylessFullRow)
 	}
+	if !ts.ensured || ts.stage == "" {
+		// Statements of this goroutine: the copier must be done with
+		// the connection.
+		if err := a.sync(); err != nil {
+			return nil, err
+		}
+	}
 	if !ts.ensured {
 		if err := ensureTable(ctx, a.tx, a.s.cfg, plan); err != nil {
 			return nil, a.s.fail(ctx, "table "+tableName(plan)+": create or check the target table", err)
 		}
-		ts.ensured = true
+		direct := false
+		if !plan.FullRow {
+			var err error
+			if direct, err = hasKeyIndex(ctx, a.tx, plan); err != nil {
+				return nil, a.s.fail(ctx, "table "+tableName(plan)+": look up the target's unique indexes", err)
+			}
+		}
+		ts.ensured, ts.direct = true, direct
 		a.touched = append(a.touched, ts)
 	}
 	if ts.stage == "" {
@@ -252,14 +342,31 @@ func (a *applier) begin(ctx context.Context, ts *tableState) (*pending, error) {
 		ts.stage, ts.sql = name, sql
 		a.touched = append(a.touched, ts)
 	}
-	p := &pending{ts: ts}
-	if n := len(a.s.free); n > 0 {
-		p.buf = a.s.free[n-1]
-		a.s.free = a.s.free[:n-1]
-	}
+	p := &pending{ts: ts, direct: ts.direct && !a.s.noDirect[plan.ident()]}
+	p.cur = a.s.getChunk(p)
 	a.pend[ts] = p
 	a.order = append(a.order, p)
 	return p, nil
+}
+
+// hasKeyIndex reports whether the target has a unique index on exactly
+// the plan's key columns, as ON CONFLICT needs: only then may inserts be
+// copied straight into it (without one, the staging path's upsert fails
+// with a message that says what to do).
+func hasKeyIndex(ctx context.Context, tx pgx.Tx, p *tablePlan) (bool, error) {
+	key := make([]string, len(p.Key))
+	for i, k := range p.Key {
+		key[i] = p.Columns[k].Name
+	}
+	sort.Strings(key)
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_index i
+		WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+		AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text COLLATE "C")
+			FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) k(n)
+			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n) = $2::text[])`,
+		p.ident(), key).Scan(&ok)
+	return ok, err
 }
 
 var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
@@ -316,6 +423,7 @@ func buildStageSQL(p *tablePlan, stage string) *stageSQL {
 		return q
 	}
 	q.create = "CREATE TEMP TABLE " + quoteIdent(stage) + " (_seq bigint, _op \"char\", " + typed("c") + ") ON COMMIT DELETE ROWS"
+	q.direct = "COPY " + target + " (" + targetCols + ") FROM STDIN"
 	stageKey := join(len(p.Key), func(i int) string { return col("c", p.Key[i]) })
 	q.del = "DELETE FROM " + target + " AS _t USING (SELECT DISTINCT ON (" + stageKey + ") " + stageKey + ", _op FROM " + st +
 		" ORDER BY " + stageKey + ", _seq DESC) AS _l WHERE _l._op = 'd' AND " +
@@ -367,35 +475,47 @@ func (a *applier) encodeKeyed(p *pending, r *core.Record) error {
 	return a.line(p, 'u', r.After)
 }
 
-// line appends one staged line of a keyed table: the whole image for an
-// upsert, the key alone for a delete (other columns NULL, so that a value
-// the policies refuse cannot fail a delete).
+// line appends one line of a keyed table: for a staged line _seq, _op,
+// then the whole image for an upsert, the key alone for a delete (other
+// columns NULL, so that a value the policies refuse cannot fail a
+// delete); for a direct chunk the image alone.
 func (a *applier) line(p *pending, op byte, img []core.Value) error {
 	if img == nil {
 		return fmt.Errorf("no row image for the %c line", op)
 	}
-	start := len(p.buf)
-	buf := strconv.AppendInt(p.buf, a.seq, 10)
-	buf = append(buf, '\t', op)
+	c := p.cur
+	start := len(c.buf)
+	buf := c.buf
+	if !c.direct {
+		buf = strconv.AppendInt(buf, a.seq, 10)
+		buf = append(buf, '\t', op)
+	}
 	plan, isKey := p.ts.plan, p.ts.sql.isKey
 	var err error
 	for i := range plan.Columns {
-		buf = append(buf, '\t')
+		if i > 0 || !c.direct {
+			buf = append(buf, '\t')
+		}
 		if op == 'd' && !isKey[i] {
 			buf = append(buf, '\\', 'N')
 			continue
 		}
 		if buf, err = plan.Columns[i].appendCopy(buf, img[i]); err != nil {
-			p.buf = buf[:start]
+			c.buf = buf[:start]
 			return err
 		}
 	}
-	p.buf = append(buf, '\n')
-	p.rows++
+	c.buf = append(buf, '\n')
+	c.rows++
 	a.seq++
-	if op == 'd' {
+	switch {
+	case c.direct:
+		p.copied++
+	case op == 'd':
+		p.staged++
 		p.deletes++
-	} else {
+	default:
+		p.staged++
 		p.upserts++
 	}
 	return nil
@@ -416,8 +536,9 @@ func (a *applier) encodeFullRow(p *pending, r *core.Record) error {
 	if (op != 'i' && r.Before == nil) || (op != 'd' && r.After == nil) {
 		return fmt.Errorf("the %s record lacks a row image", r.Op)
 	}
-	start := len(p.buf)
-	buf := strconv.AppendInt(p.buf, a.seq, 10)
+	c := p.cur
+	start := len(c.buf)
+	buf := strconv.AppendInt(c.buf, a.seq, 10)
 	buf = append(buf, '\t', op)
 	plan := p.ts.plan
 	var err error
@@ -438,39 +559,131 @@ func (a *applier) encodeFullRow(p *pending, r *core.Record) error {
 		for i := range plan.Columns {
 			buf = append(buf, '\t')
 			if buf, err = plan.Columns[i].appendCopy(buf, img[i]); err != nil {
-				p.buf = buf[:start]
+				c.buf = buf[:start]
 				return err
 			}
 		}
 	}
-	p.buf = append(buf, '\n')
-	p.rows++
+	c.buf = append(buf, '\n')
+	c.rows++
+	p.staged++
 	p.ops = append(p.ops, fullOp{a.seq, op})
 	a.seq++
 	return nil
 }
 
-// flush copies a table's chunk into its staging table.
-func (a *applier) flush(ctx context.Context, p *pending) error {
-	if p.rows == 0 {
+// flush hands a table's chunk to the copier and starts a new one.
+func (a *applier) flush(p *pending) error {
+	if p.cur.rows == 0 {
 		return nil
 	}
-	if _, err := a.s.conn.PgConn().CopyFrom(ctx, bytes.NewReader(p.buf), p.ts.sql.copy); err != nil {
-		what := fmt.Sprintf("table %s: copy %d rows into staging table %s", tableName(p.ts.plan), p.rows, p.ts.stage)
-		if n, l := copyLine(err, p.buf); l != "" {
-			what += ": the row "
-			if n >= 1 && n <= len(p.lines) {
-				what += "of the record at " + p.lines[n-1].String() + " "
-			}
-			what += "staged as " + l + " (_seq, _op, then the columns in source order)"
-		}
-		return a.s.fail(ctx, what, err)
+	c := p.cur
+	p.cur = a.s.getChunk(p)
+	return a.send(c)
+}
+
+// # The copier
+//
+// While Postgres ingests a chunk, Apply's goroutine encodes the next
+// records: a copier goroutine owns the connection while chunks are in
+// flight and copies them one at a time, in order. The hand-off is
+// unbuffered, so at most two chunks are in flight (one copying, one
+// waiting to be taken) besides those being encoded. Whenever Apply's
+// goroutine needs the connection itself (a table's first use in the
+// session, the merge, a rollback), sync waits for the copier to finish.
+
+// copier copies chunks on the connection, one at a time, in order.
+type copier struct {
+	jobs chan *chunk
+	done chan struct{}
+	// failed is set once a copy failed: the rest are skipped and send
+	// stops handing chunks over.
+	failed atomic.Bool
+	// err and errChunk are the first failure, read after done closes.
+	err      error
+	errChunk *chunk
+}
+
+func (a *applier) send(c *chunk) error {
+	if a.cp == nil {
+		a.cp = &copier{jobs: make(chan *chunk), done: make(chan struct{})}
+		go a.cp.run(a.ctx, a.s)
 	}
-	p.staged += p.rows
-	p.rows = 0
-	p.buf = p.buf[:0]
-	p.lines = p.lines[:0]
+	if a.cp.failed.Load() {
+		a.s.putChunk(c)
+		return a.sync()
+	}
+	a.cp.jobs <- c
 	return nil
+}
+
+func (cp *copier) run(ctx context.Context, s *Sink) {
+	defer close(cp.done)
+	conn := s.conn.PgConn()
+	for c := range cp.jobs {
+		if cp.failed.Load() {
+			s.putChunk(c)
+			continue
+		}
+		copySQL := c.p.ts.sql.copy
+		if c.direct {
+			copySQL = c.p.ts.sql.direct
+		}
+		if _, err := conn.CopyFrom(ctx, bytes.NewReader(c.buf), copySQL); err != nil {
+			cp.err, cp.errChunk = err, c
+			cp.failed.Store(true)
+			continue
+		}
+		s.putChunk(c)
+	}
+}
+
+// sync waits until the copier has copied every chunk handed to it, and
+// returns the first copy's error.
+func (a *applier) sync() error {
+	cp := a.cp
+	if cp == nil {
+		return nil
+	}
+	a.cp = nil
+	close(cp.jobs)
+	<-cp.done
+	if cp.err == nil {
+		return nil
+	}
+	defer a.s.putChunk(cp.errChunk)
+	return a.copyFailed(cp.errChunk, cp.err)
+}
+
+// copyFailed says which table, rows and record a failed COPY was about.
+// A unique violation of a direct COPY means the target already held a
+// key the batch inserts: the table is then always staged (upserted), and
+// the batch retried.
+func (a *applier) copyFailed(c *chunk, err error) error {
+	plan := c.p.ts.plan
+	what := fmt.Sprintf("table %s: copy %d rows into staging table %s", tableName(plan), c.rows, c.p.ts.stage)
+	layout := "(_seq, _op, then the columns in source order)"
+	if c.direct {
+		what = fmt.Sprintf("table %s: copy %d inserted rows straight into the target table", tableName(plan), c.rows)
+		layout = "(the columns in source order)"
+	}
+	if n, l := copyLine(err, c.buf); l != "" {
+		what += ": the row "
+		if n >= 1 && n <= len(c.lines) {
+			what += "of the record at " + c.lines[n-1].String() + " "
+		}
+		what += "copied as " + l + " " + layout
+	}
+	var pgErr *pgconn.PgError
+	if c.direct && errors.As(err, &pgErr) && pgErr.Code == "23505" && a.ctx.Err() == nil {
+		a.s.noDirect[plan.ident()] = true
+		a.s.log.Warn("postgres sink: an inserted key is already in the target table; its rows go through staging from now on",
+			"table", plan.Source.QualifiedName(), "target", plan.ident(), "err", err)
+		return core.Retryable(wrapErr(err, "postgres sink: "+what+": ", serverDetail(err)+
+			"; the target table already holds a key the batch inserts (rows written by someone else, or an overlapping snapshot): "+
+			"the sink now merges this table's rows through staging (insert or update by key), and "+retryHint))
+	}
+	return a.s.fail(a.ctx, what, err)
 }
 
 var copyLineRE = regexp.MustCompile(`COPY [^,]+, line (\d+)`)
@@ -504,6 +717,8 @@ func copyLine(err error, chunk []byte) (int, string) {
 // merge applies a table's staged rows to the target.
 func (a *applier) merge(ctx context.Context, p *pending) error {
 	if p.staged == 0 {
+		// Nothing staged: the batch's rows, if any, were copied straight
+		// into the target.
 		return nil
 	}
 	plan, sql := p.ts.plan, p.ts.sql

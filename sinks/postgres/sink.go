@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,8 +33,17 @@ type Sink struct {
 	// stageSeq numbers the staging tables of the session: a name is never
 	// reused, so a staging table forgotten after a rollback cannot clash.
 	stageSeq int
-	// free holds chunk buffers for reuse.
-	free [][]byte
+	// free holds chunks for reuse; the copier goroutine of an Apply
+	// hands chunks back, so it is guarded by freeMu.
+	freeMu sync.Mutex
+	free   []*chunk
+	// noDirect holds the targets (quoted names) whose inserts always go
+	// through staging: a direct COPY into them met a key already there.
+	// It outlives sessions (Close, Open) on purpose.
+	noDirect map[string]bool
+	// directRows and stagedRows count the rows of committed batches
+	// copied straight into target tables and into staging tables.
+	directRows, stagedRows int64
 	// committed is the checkpoint last read or committed: fence checks
 	// that nobody else moved it.
 	committed core.Position
@@ -54,6 +64,10 @@ type tableState struct {
 	fingerprint string
 	// ensured: ensureTable ran and committed in this sink's session.
 	ensured bool
+	// direct: ensured found a unique index on exactly the key columns,
+	// so a run of inserts may be copied straight into the target (a
+	// duplicate fails the COPY rather than the upsert).
+	direct bool
 	// stage is the session's staging table (unquoted, in pg_temp), ""
 	// until created.
 	stage string
@@ -76,7 +90,7 @@ func New(cfg *Config) (*Sink, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Sink{cfg: cfg, log: log}, nil
+	return &Sink{cfg: cfg, log: log, noDirect: map[string]bool{}}, nil
 }
 
 // Open connects, creates the state schema and checkpoints table if absent
