@@ -126,8 +126,9 @@ func TestPipelineRandomWorkload(t *testing.T) {
 
 // TestPipelineExactlyOnceUnderKill kills `syncer run` with SIGKILL at
 // random moments, at least 20 times, while a workload writes, and
-// restarts it each time. A keyless table matched on full rows would show
-// any change applied twice as a duplicate, and one lost as a gap.
+// restarts it each time; the table gains a column every 200 transactions.
+// A keyless table matched on full rows would show any change applied
+// twice as a duplicate, and one lost as a gap.
 func TestPipelineExactlyOnceUnderKill(t *testing.T) {
 	m := sharedDB(t)
 	pg := sharedPG(t)
@@ -189,9 +190,15 @@ func TestPipelineExactlyOnceUnderKill(t *testing.T) {
 				stmts = append(stmts, fmt.Sprintf("DELETE FROM events WHERE n = %d LIMIT 1", wr.IntN(7)))
 			}
 			if i%50 == 0 {
-				stmts = append(stmts, fmt.Sprintf("INSERT INTO keyed SELECT seq + %d, seq, 'bulk', 1.5, '2024-01-01 00:00:00' FROM seq_1_to_3000", 10_000_000+i*10_000))
+				stmts = append(stmts, fmt.Sprintf("INSERT INTO keyed (id, n, s, d, ts) SELECT seq + %d, seq, 'bulk', 1.5, '2024-01-01 00:00:00' FROM seq_1_to_3000", 10_000_000+i*10_000))
 			}
 			stmts = append(stmts, "COMMIT")
+			if i%200 == 199 {
+				// DDL between transactions: a kill may land around it.
+				name := fmt.Sprintf("x%d", i)
+				stmts = append(stmts, fmt.Sprintf("ALTER TABLE keyed ADD COLUMN %s INT DEFAULT %d", name, i))
+				keyed.cols = append(keyed.cols, genCol{name, "INT", intRange(-9, 9)})
+			}
 			for _, q := range stmts {
 				if _, err := w.ExecContext(t.Context(), q); err != nil {
 					werr = fmt.Errorf("%s: %w", short(q), err)
