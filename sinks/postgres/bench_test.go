@@ -277,3 +277,39 @@ func BenchmarkCopyFloor(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkApplyChunks applies batches of 20,000 inserts (the pipeline's
+// default batch.max_records) with several Config.ChunkRows: how much
+// overlapping the encoding with COPY (more, smaller chunks) gains over
+// fewer round trips (fewer, larger chunks).
+func BenchmarkApplyChunks(b *testing.B) {
+	const batchRows = 20000
+	for _, chunkRows := range []int{2500, 5000, 10000, 20000} {
+		b.Run(fmt.Sprintf("insert/chunk=%d", chunkRows), func(b *testing.B) {
+			s, tb := benchPrepare(b, "bench_chunks")
+			s.cfg.ChunkRows = chunkRows
+			recs := make([]*core.Record, batchRows)
+			for i := range recs {
+				recs[i] = &core.Record{Op: core.OpInsert, Table: tb, After: benchRow(int64(i), 0)}
+			}
+			ctx := context.Background()
+			var elapsed time.Duration
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				b.StopTimer()
+				for i, r := range recs {
+					id := int64(n*batchRows + i)
+					r.After[0] = core.IntValue(id)
+					r.Position = core.Position{File: "mysql-bin.000001", Pos: uint64(id)}
+				}
+				b.StartTimer()
+				start := time.Now()
+				if err := s.Apply(ctx, newBatch(recs[len(recs)-1].Position, recs...)); err != nil {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(start)
+			}
+			reportRows(b, b.N*batchRows, elapsed)
+		})
+	}
+}

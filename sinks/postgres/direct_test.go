@@ -56,7 +56,7 @@ func TestDirectThenStaged(t *testing.T) {
 		ins(tb, 1, "a"), ins(tb, 2, "b"), ins(tb, 3, "c"),
 		upd(tb, row(1, "a"), row(1, "a2")),
 		del(tb, 2, "b"),
-		ins(tb, 2, "b2"),                  // re-inserted after its delete: staged
+		ins(tb, 2, "b2"),                   // re-inserted after its delete: staged
 		upd(tb, row(3, "c"), row(30, "c")), // the key changes
 		ins(tb, 5, "e"),
 	)
