@@ -61,6 +61,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -596,6 +597,12 @@ func (a *applier) flush(p *pending) error {
 type copier struct {
 	jobs chan *chunk
 	done chan struct{}
+	// ctx is the copies' context: Apply's without its cancellation, so
+	// that a pipeline stopping mid-batch lets the chunk in flight finish
+	// and the connection stays usable (sync cancels it after a grace
+	// period).
+	ctx    context.Context
+	cancel context.CancelFunc
 	// failed is set once a copy failed: the rest are skipped and send
 	// stops handing chunks over.
 	failed atomic.Bool
@@ -606,18 +613,28 @@ type copier struct {
 
 func (a *applier) send(c *chunk) error {
 	if a.cp == nil {
-		a.cp = &copier{jobs: make(chan *chunk), done: make(chan struct{})}
-		go a.cp.run(a.ctx, a.s)
+		cctx, cancel := context.WithCancel(context.WithoutCancel(a.ctx))
+		a.cp = &copier{jobs: make(chan *chunk), done: make(chan struct{}), ctx: cctx, cancel: cancel}
+		go a.cp.run(a.s)
 	}
 	if a.cp.failed.Load() {
 		a.s.putChunk(c)
 		return a.sync()
 	}
-	a.cp.jobs <- c
-	return nil
+	select {
+	case a.cp.jobs <- c:
+		return nil
+	case <-a.ctx.Done():
+		a.s.putChunk(c)
+		return fmt.Errorf("postgres sink: batch stopped after %d records: %w; rolled back", a.records, a.ctx.Err())
+	}
 }
 
-func (cp *copier) run(ctx context.Context, s *Sink) {
+// copyGrace is how long a copy in flight may go on once Apply's context
+// ended.
+const copyGrace = 10 * time.Second
+
+func (cp *copier) run(s *Sink) {
 	defer close(cp.done)
 	conn := s.conn.PgConn()
 	for c := range cp.jobs {
@@ -629,7 +646,7 @@ func (cp *copier) run(ctx context.Context, s *Sink) {
 		if c.direct {
 			copySQL = c.p.ts.sql.direct
 		}
-		if _, err := conn.CopyFrom(ctx, bytes.NewReader(c.buf), copySQL); err != nil {
+		if _, err := conn.CopyFrom(cp.ctx, bytes.NewReader(c.buf), copySQL); err != nil {
 			cp.err, cp.errChunk = err, c
 			cp.failed.Store(true)
 			continue
@@ -647,7 +664,19 @@ func (a *applier) sync() error {
 	}
 	a.cp = nil
 	close(cp.jobs)
-	<-cp.done
+	select {
+	case <-cp.done:
+	case <-a.ctx.Done():
+		t := time.NewTimer(copyGrace)
+		select {
+		case <-cp.done:
+		case <-t.C:
+			cp.cancel()
+			<-cp.done
+		}
+		t.Stop()
+	}
+	cp.cancel()
 	if cp.err == nil {
 		return nil
 	}
