@@ -581,3 +581,43 @@ func TestPipelineMariaDBCompressedColumns(t *testing.T) {
 	}
 	run.stop()
 }
+
+// TestPipelineStateDirLost: the schema history is a cache of what the
+// binlog says; when the state directory is lost, a restart rebuilds the
+// schema at the sink's checkpoint (today's schema rewound through the
+// binlog's DDL) and goes on exactly.
+func TestPipelineStateDirLost(t *testing.T) {
+	m := sharedDB(t)
+	pg := sharedPG(t)
+	r := rand.New(rand.NewPCG(seed(t), 5))
+	const db = "pl_lost"
+	dropTargetSchema(t, pg, db, db)
+	file, pos := newPipelineDB(t, m, db)
+	c := mysqlConn(t, m)
+	mustExec(t, c, "USE "+db)
+	tb := &randTable{name: "t", cols: []genCol{{"n", "INT", intRange(-100, 100)}, {"s", "VARCHAR(20)", text(20)}}}
+	mustExec(t, c, tb.createSQL())
+	dir := t.TempDir()
+	spec := pipelineSpec{name: db, source: m.DSN(), target: pg.DSN(), include: []string{db + ".*"},
+		startAt: [2]string{file, strconv.FormatUint(pos, 10)}}
+	path := writePipeline(t, dir, spec)
+	run := startSyncer(t, path)
+	runTransactions(t, c, r, []*randTable{tb}, 50)
+	waitCaughtUp(t, m, pg, run, db, time.Minute)
+	run.stop()
+
+	// While it is stopped: more rows, and DDL that changes the column
+	// order and types the rows after it are written with.
+	runTransactions(t, c, r, []*randTable{tb}, 30)
+	mustExec(t, c, "ALTER TABLE t ADD COLUMN extra VARCHAR(10) DEFAULT 'e' FIRST", "ALTER TABLE t MODIFY n BIGINT")
+	tb.cols = append(tb.cols, genCol{"extra", "VARCHAR(10)", text(10)})
+	runTransactions(t, c, r, []*randTable{tb}, 30)
+	if err := os.RemoveAll(filepath.Join(dir, "state")); err != nil {
+		t.Fatal(err)
+	}
+	run = startSyncer(t, path)
+	runTransactions(t, c, r, []*randTable{tb}, 20)
+	waitCaughtUp(t, m, pg, run, db, time.Minute)
+	compareTable(t, c, pgConn(t, pg), db, "t")
+	run.stop()
+}

@@ -369,7 +369,8 @@ func testLaggingReader(t *testing.T, metadata string) {
 }
 
 // An empty state directory and a start before DDL on a table that existed
-// there: the schema at the start cannot be known, and Syncer says so.
+// there: the schema at the start comes from the older binlog that created
+// the table; once that is purged it cannot be known, and Syncer says so.
 func TestStartBeforeUnknowableSchema(t *testing.T) {
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{RowMetadata: "MINIMAL"})
 	user, pw := m.User()
@@ -394,7 +395,17 @@ func TestStartBeforeUnknowableSchema(t *testing.T) {
 		{sql: "ALTER TABLE u.t DROP COLUMN a"},
 		{sql: "INSERT INTO u.t VALUES (3)"},
 	})
-	_, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", filepath.Join(t.TempDir(), "s"),
+	// The server still has the binlog that creates the table: the
+	// stream reads its definition from there.
+	out, errs, code := runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", filepath.Join(t.TempDir(), "s"),
+		"--start-file", second, "--until-now")
+	expectRows(t, "start before an ALTER, with the CREATE in an older binlog", out, errs, code, "u",
+		[]string{"t insert id=2 a=3", "t insert id=3"})
+	// Once that binlog is purged, nothing holds the definition.
+	if _, err := m.DB().ExecContext(ctx, "PURGE BINARY LOGS TO '"+second+"'"); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code = runSyncer(t, 2*time.Minute, "binlog", "stream", "--dsn", dsn, "--state-dir", filepath.Join(t.TempDir(), "s2"),
 		"--start-file", second, "--until-now")
 	if code != 1 || !strings.Contains(errs, "cannot be reconstructed") || !strings.Contains(errs, "u.t is changed at "+second) ||
 		!strings.Contains(errs, "ALTER TABLE u.t DROP COLUMN a") {

@@ -324,6 +324,11 @@ func (s *Source) catalogAt(ctx context.Context, db *sql.DB, at schema.Point) (*s
 		return nil, err
 	}
 	if len(unknown) > 0 {
+		if unknown, err = s.lookBehind(ctx, db, now, cat, unknown, at); err != nil {
+			return nil, err
+		}
+	}
+	if len(unknown) > 0 {
 		return nil, &schema.UnknowableError{Start: at, Tables: unknown}
 	}
 	if err := s.hist.Baseline(at, cat.Tables()); err != nil {
@@ -335,6 +340,44 @@ func (s *Source) catalogAt(ctx context.Context, db *sql.DB, at schema.Point) (*s
 
 func (s *Source) captureOptions() CaptureOptions {
 	return CaptureOptions{OnDDLError: s.cfg.OnDDLError, Include: s.cfg.Include, Logger: s.log}
+}
+
+// lookBehind recovers tables that the window after a start changes before
+// defining (schema.Rewind's unknowable ones) from the binlog the server
+// still has before the start: a table created there has, at the start,
+// the definition its DDL since then gives it. It puts those into cat and
+// returns the tables still unknowable. This happens when a schema history
+// is lost (a new state directory) and a table changed after the
+// checkpoint the pipeline resumes from.
+func (s *Source) lookBehind(ctx context.Context, db *sql.DB, now, cat *schema.Catalog, unknown []schema.Unknowable, at schema.Point) ([]schema.Unknowable, error) {
+	files, err := replication.BinaryLogs(ctx, db)
+	if err != nil || len(files) == 0 {
+		s.log.Warn("cannot list the binlog files to look for the tables' definitions before the start", "err", err)
+		return unknown, nil
+	}
+	first := schema.Point{File: files[0].Name, Pos: 4}
+	if first.Compare(at) >= 0 {
+		return unknown, nil
+	}
+	s.log.Info("reading the older binlog for the definitions of tables changed after the start", "from", first.String(), "to", at.String(), "tables", len(unknown))
+	pre, err := s.scanner()(ctx, first, at)
+	if err != nil {
+		return nil, fmt.Errorf("cdc: read the binlog from %s to %s for the DDL before the start: %w", first, at, err)
+	}
+	fwd, err := schema.Forward(now, pre, s.cfg.OnDDLError)
+	if err != nil {
+		return nil, err
+	}
+	var still []schema.Unknowable
+	for _, u := range unknown {
+		if t := fwd.Table(u.Schema, u.Name); t != nil {
+			cat.PutTable(t)
+			continue
+		}
+		still = append(still, u)
+	}
+	s.log.Info("tables recovered from the older binlog", "recovered", len(unknown)-len(still), "still_unknown", len(still))
+	return still, nil
 }
 
 // checkDrift compares the history's schema at the start with the

@@ -133,7 +133,7 @@ func (e *UnknowableError) Error() string {
 			last = u.At
 		}
 	}
-	fmt.Fprintf(&b, ". Start at or after %s (past the last of these changes), or keep a schema history (--state-dir) from a point before them", last)
+	fmt.Fprintf(&b, ". Start at or after %s (past the last of these changes), or keep a schema history from a point before them (the state directory: --state-dir, or a pipeline's state_dir)", last)
 	return b.String()
 }
 
@@ -143,4 +143,55 @@ func oneLine(s string, max int) string {
 		s = s[:max] + "..."
 	}
 	return s
+}
+
+// Forward replays a binlog window's DDL from nothing: it returns the
+// tables the window itself creates, as they stand at its end, and leaves
+// out any table the window changes before creating (its definition came
+// from before the window). settings supplies the server settings (flavor,
+// defaults, database charsets); its tables are ignored.
+//
+// With Rewind it recovers a table that a later window makes unknowable:
+// when the server still has the binlog from before that window's start,
+// and that older binlog creates the table, Forward over it gives the
+// table's definition at the start.
+func Forward(settings *Catalog, window []QueryAt, policy DDLErrorPolicy) (*Catalog, error) {
+	scratch := settings.Clone()
+	for _, t := range scratch.Tables() {
+		scratch.deleteTable(t.Schema, t.Name)
+	}
+	tainted := map[[2]string]bool{}
+	app := NewApplier()
+	for _, q := range window {
+		if !mayChangeSchema(q.Query) {
+			continue
+		}
+		app.SetSQLMode(q.SQLMode)
+		_, err := app.Apply(scratch, q.Schema, q.Query)
+		var other []error
+		for _, e := range leafErrors(err) {
+			var ut *UnknownTableError
+			if errors.As(e, &ut) {
+				tainted[scratch.TableKey(ut.Schema, ut.Name)] = true
+				continue
+			}
+			other = append(other, e)
+		}
+		if len(other) > 0 && policy == DDLFail {
+			return nil, &DDLError{At: q.At, Statement: q.Query, Err: errors.Join(other...)}
+		}
+		if err != nil {
+			// Whatever the failed statement would have made under other
+			// names came from an unknown table too.
+			for _, n := range app.tableNames(q.Schema, q.Query) {
+				tainted[scratch.TableKey(n[0], n[1])] = true
+			}
+		}
+	}
+	for _, t := range scratch.Tables() {
+		if tainted[scratch.TableKey(t.Schema, t.Name)] {
+			scratch.deleteTable(t.Schema, t.Name)
+		}
+	}
+	return scratch, nil
 }
