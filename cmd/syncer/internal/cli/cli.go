@@ -103,7 +103,12 @@ func run(ctx context.Context, args []string, env command.Env) int {
 	case err == nil, errors.Is(err, command.ErrHelpShown):
 		return command.ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(env.Stderr, "syncer: %s\nRun 'syncer %s --help' for usage.\n", ue.Msg, cmd.Path)
+		fmt.Fprintf(env.Stderr, "syncer: %s\n", ue.Msg)
+		if ue.Cmd != "" {
+			// A mistake on the command line; an invalid input file
+			// (no Cmd) is not one that --help explains.
+			fmt.Fprintf(env.Stderr, "Run 'syncer %s --help' for usage.\n", cmd.Path)
+		}
 		return command.ExitUsage
 	default:
 		fmt.Fprintf(env.Stderr, "syncer: %v\n", err)

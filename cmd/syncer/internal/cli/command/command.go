@@ -41,9 +41,11 @@ type Command struct {
 // exit code 0.
 var ErrHelpShown = errors.New("help shown")
 
-// UsageError is a mistake on the command line: exit code 2.
+// UsageError is a mistake on the command line, or an invalid input file
+// named on it: exit code 2.
 type UsageError struct {
-	// Cmd is the command path for the "run --help" hint.
+	// Cmd is the command path for the "run --help" hint; empty for an
+	// invalid input file, which gets no hint.
 	Cmd string
 	Msg string
 }
