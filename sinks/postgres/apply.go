@@ -680,7 +680,8 @@ func (a *applier) sync() error {
 	if cp.err == nil {
 		return nil
 	}
-	defer a.s.putChunk(cp.errChunk)
+	// The failed chunk is not reused: when the connection broke,
+	// pgconn's CopyFrom can return while its goroutine still reads it.
 	return a.copyFailed(cp.errChunk, cp.err)
 }
 
