@@ -34,6 +34,27 @@ package postgres
 // batch deleted rows of the table). Then the checkpoint row is upserted
 // and the transaction commits: rows and checkpoint together, or neither.
 //
+// # Inserts straight into the target
+//
+// While a keyed table's records of the batch are inserts (or snapshot
+// reads) only, their chunks hold the row images alone and are copied
+// straight into the target table (COPY "shop"."orders" ("id", ...) FROM
+// STDIN), which is about half of Postgres's work per row; from the
+// table's first update or delete in the batch on, everything of it is
+// staged as above, and the merge applies on top of the rows copied
+// directly (their changes all come before the staged ones, so each key's
+// last image still wins). Only targets with a unique index on exactly
+// the key columns take this path. If a direct COPY meets a key already
+// there (rows written by someone else, an overlapping snapshot), the
+// error is retryable and the sink stages that table from then on (for
+// the life of the Sink): the pipeline re-applies the batch, upserting.
+//
+// # Overlap
+//
+// Chunks are copied by a goroutine of the Apply (see copier), so that
+// encoding the next records overlaps with Postgres ingesting the chunk
+// before; at most two chunks are in flight.
+//
 // # Keyless tables (Config.Keyless = full_row): the slow path
 //
 // A table without a usable key may hold identical rows, so its changes
