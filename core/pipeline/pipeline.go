@@ -81,7 +81,8 @@ type Config struct {
 	MaxBytes   int64
 	MaxLatency time.Duration
 	// QueueRecords and QueueBytes bound the records read ahead of the
-	// sink. Defaults 8192 records, 64 MiB.
+	// sink. Defaults 65536 records, 128 MiB: more than a default batch, so
+	// the source keeps reading while the sink merges and commits one.
 	QueueRecords int
 	QueueBytes   int64
 	// StopTimeout is how long a stop waits for the transaction in flight
@@ -134,10 +135,10 @@ func (c *Config) withDefaults() Config {
 		o.MaxLatency = 200 * time.Millisecond
 	}
 	if o.QueueRecords <= 0 {
-		o.QueueRecords = 8192
+		o.QueueRecords = 65536
 	}
 	if o.QueueBytes <= 0 {
-		o.QueueBytes = 64 << 20
+		o.QueueBytes = 128 << 20
 	}
 	if o.StopTimeout <= 0 {
 		o.StopTimeout = 10 * time.Second
