@@ -20,6 +20,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/seed5aa6e046/syncer/core"
+	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
 	"github.com/seed5aa6e046/syncer/test/harness"
 )
 
@@ -108,13 +110,11 @@ func mustExec(t *testing.T, c *sql.Conn, qs ...string) {
 // binlogPos is the source's current binlog position.
 func binlogPos(t *testing.T, m *harness.MariaDB) (string, uint64) {
 	t.Helper()
-	var file string
-	var pos uint64
-	var a, b sql.NullString
-	if err := m.DB().QueryRowContext(t.Context(), "SHOW MASTER STATUS").Scan(&file, &pos, &a, &b); err != nil {
+	st, err := replication.CurrentBinlogStatus(t.Context(), m.DB())
+	if err != nil {
 		t.Fatal(err)
 	}
-	return file, pos
+	return st.File, st.Pos
 }
 
 // pipelineSpec is what a test's YAML file says.
@@ -265,45 +265,24 @@ func (r *syncerRun) wait(timeout time.Duration) int {
 	return -1
 }
 
-// checkpoint reads the pipeline's checkpoint from the sink.
-func checkpoint(ctx context.Context, pg *pgx.Conn, pipeline string) (string, uint64, error) {
-	var file string
-	var pos int64
-	err := pg.QueryRow(ctx, "SELECT file, pos FROM _syncer.checkpoints WHERE pipeline = $1", pipeline).Scan(&file, &pos)
-	if err == pgx.ErrNoRows {
-		return "", 0, nil
-	}
-	return file, uint64(pos), err
-}
-
-func posLess(f1 string, p1 uint64, f2 string, p2 uint64) bool {
-	if len(f1) != len(f2) {
-		return len(f1) < len(f2)
-	}
-	if f1 != f2 {
-		return f1 < f2
-	}
-	return p1 < p2
-}
-
 // waitCaughtUp waits until the pipeline's checkpoint reaches the source's
 // current position, failing when r exits or timeout passes.
 func waitCaughtUp(t *testing.T, m *harness.MariaDB, pg *harness.Postgres, r *syncerRun, pipeline string, timeout time.Duration) {
 	t.Helper()
 	file, pos := binlogPos(t, m)
+	want := core.Position{File: file, Pos: pos}
 	c, err := pg.Connect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close(context.Background())
 	deadline := time.Now().Add(timeout)
-	var gf string
-	var gp uint64
 	for {
-		gf, gp, err = checkpoint(t.Context(), c, pipeline)
-		if err == nil && gf != "" && !posLess(gf, gp, file, pos) {
+		got, ok, err := harness.SinkCheckpoint(t.Context(), c, pipeline)
+		if err == nil && ok && !got.Less(want) {
 			return
 		}
+		gf, gp := got.File, got.Pos
 		if r != nil && r.exited() {
 			t.Fatalf("syncer exited (%v) before catching up to %s:%d (checkpoint %s:%d)\n%s", r.err, file, pos, gf, gp, r.errb.String())
 		}

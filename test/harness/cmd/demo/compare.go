@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/seed5aa6e046/syncer/core"
 	"github.com/seed5aa6e046/syncer/test/harness"
 )
 
@@ -42,22 +43,9 @@ type binlogPos struct {
 
 func (p binlogPos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Pos) }
 
-// atLeast reports whether p is at or after q (file names of one server
-// compare by their numeric suffix).
+// atLeast reports whether p is at or after q.
 func (p binlogPos) atLeast(q binlogPos) bool {
-	if p.File != q.File {
-		return fileSeq(p.File) > fileSeq(q.File)
-	}
-	return p.Pos >= q.Pos
-}
-
-func fileSeq(name string) int64 {
-	i := strings.LastIndexByte(name, '.')
-	n, err := strconv.ParseInt(name[i+1:], 10, 64)
-	if err != nil {
-		return -1
-	}
-	return n
+	return !(core.Position{File: p.File, Pos: uint64(p.Pos)}).Less(core.Position{File: q.File, Pos: uint64(q.Pos)})
 }
 
 // masterStatus returns SHOW MASTER STATUS's file and position.
@@ -92,22 +80,8 @@ func masterStatus(ctx context.Context, src *sql.Conn) (binlogPos, error) {
 // checkpoint returns the pipeline's row of _syncer.checkpoints; ok is
 // false while there is none (or no table yet).
 func checkpoint(ctx context.Context, tgt *pgx.Conn, pipeline string) (binlogPos, bool, error) {
-	var exists bool
-	if err := tgt.QueryRow(ctx, "SELECT to_regclass('_syncer.checkpoints') IS NOT NULL").Scan(&exists); err != nil {
-		return binlogPos{}, false, fmt.Errorf("PostgreSQL: %w", err)
-	}
-	if !exists {
-		return binlogPos{}, false, nil
-	}
-	var p binlogPos
-	err := tgt.QueryRow(ctx, "SELECT file, pos FROM _syncer.checkpoints WHERE pipeline = $1", pipeline).Scan(&p.File, &p.Pos)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return binlogPos{}, false, nil
-	}
-	if err != nil {
-		return binlogPos{}, false, fmt.Errorf("PostgreSQL: read _syncer.checkpoints: %w", err)
-	}
-	return p, true, nil
+	p, ok, err := harness.SinkCheckpoint(ctx, tgt, pipeline)
+	return binlogPos{File: p.File, Pos: int64(p.Pos)}, ok, err
 }
 
 // waitCaughtUp waits until the pipeline's checkpoint reaches the source's

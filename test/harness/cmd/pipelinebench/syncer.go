@@ -144,12 +144,8 @@ func isUndefined(err error) bool {
 // checkpoint reads the pipeline's stored position; ok is false when there
 // is none yet.
 func checkpoint(ctx context.Context, tgt *pgx.Conn, pipeline string) (binlogPos, bool, error) {
-	var p binlogPos
-	err := tgt.QueryRow(ctx, "SELECT file, pos FROM _syncer.checkpoints WHERE pipeline = $1", pipeline).Scan(&p.File, &p.Pos)
-	if errors.Is(err, pgx.ErrNoRows) || isUndefined(err) {
-		return p, false, nil
-	}
-	return p, err == nil, err
+	p, ok, err := harness.SinkCheckpoint(ctx, tgt, pipeline)
+	return binlogPos{File: p.File, Pos: int64(p.Pos)}, ok, err
 }
 
 // catchUp runs syncer on the workload's binlog and times it until the

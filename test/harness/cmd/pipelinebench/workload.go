@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/seed5aa6e046/syncer/core"
+	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
 	"github.com/seed5aa6e046/syncer/test/harness"
 )
 
@@ -40,44 +42,17 @@ type binlogPos struct {
 
 func (p binlogPos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Pos) }
 
-// reached reports whether p is at or after q: file names (same base name,
-// zero-padded sequence) first, then positions.
-func (p binlogPos) reached(q binlogPos) bool {
-	if p.File != q.File {
-		return p.File > q.File
-	}
-	return p.Pos >= q.Pos
-}
+// reached reports whether p is at or after q.
+func (p binlogPos) reached(q binlogPos) bool { return !p.core().Less(q.core()) }
+
+func (p binlogPos) core() core.Position { return core.Position{File: p.File, Pos: uint64(p.Pos)} }
 
 func masterStatus(ctx context.Context, db *sql.DB) (binlogPos, error) {
-	rows, err := db.QueryContext(ctx, "SHOW MASTER STATUS")
+	st, err := replication.CurrentBinlogStatus(ctx, db)
 	if err != nil {
 		return binlogPos{}, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return binlogPos{}, err
-	}
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return binlogPos{}, err
-		}
-		return binlogPos{}, fmt.Errorf("SHOW MASTER STATUS returned no row: is the binary log on?")
-	}
-	vals := make([]sql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return binlogPos{}, err
-	}
-	pos, err := strconv.ParseInt(string(vals[1]), 10, 64)
-	if err != nil {
-		return binlogPos{}, fmt.Errorf("SHOW MASTER STATUS: position %q: %w", vals[1], err)
-	}
-	return binlogPos{File: string(vals[0]), Pos: pos}, rows.Err()
+	return binlogPos{File: st.File, Pos: int64(st.Pos)}, nil
 }
 
 // binlogBytes is the number of binlog bytes between two positions.

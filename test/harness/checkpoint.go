@@ -1,0 +1,31 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/seed5aa6e046/syncer/core"
+)
+
+// SinkCheckpoint reads a pipeline's checkpoint from a Postgres sink's
+// state table (_syncer.checkpoints). ok is false while there is none: no
+// row yet, the row a first Open creates (empty file), or no table yet.
+// Tests, the demo and the benchmark use it to wait until a pipeline has
+// caught up (compare with core.Position.Less).
+func SinkCheckpoint(ctx context.Context, conn *pgx.Conn, pipeline string) (p core.Position, ok bool, err error) {
+	var pos int64
+	err = conn.QueryRow(ctx, "SELECT file, pos, gtid FROM _syncer.checkpoints WHERE pipeline = $1", pipeline).Scan(&p.File, &pos, &p.GTID)
+	var pe *pgconn.PgError
+	if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pe) && (pe.Code == "42P01" || pe.Code == "3F000")) {
+		return core.Position{}, false, nil
+	}
+	if err != nil {
+		return core.Position{}, false, fmt.Errorf("read the checkpoint of pipeline %q: %w", pipeline, err)
+	}
+	p.Pos = uint64(pos)
+	return p, p.File != "", nil
+}
