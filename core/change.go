@@ -7,6 +7,12 @@ type Position struct {
 	File string `json:"file"`
 	Pos  uint64 `json:"pos"`
 	GTID string `json:"gtid,omitempty"`
+	// Snapshot is the progress of an initial snapshot (or a re-snapshot
+	// of some tables) at this point of the log, in the source's own
+	// encoding: sinks store it with the checkpoint, verbatim, so that a
+	// restart continues the snapshot exactly where the committed data
+	// leaves it. Empty when no snapshot is or was in progress.
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 // SchemaChangeKind names what a DDL statement did.
@@ -46,6 +52,12 @@ type SchemaChange struct {
 	// Statement is the DDL as the source logged it.
 	Statement string   `json:"statement"`
 	Position  Position `json:"position"`
+	// Snapshot marks a change a snapshot made rather than a statement of
+	// the source: a target table created before its rows are copied, or
+	// emptied before a table is copied again (a re-snapshot). Sinks
+	// apply it whatever their schema policies say (a truncate policy of
+	// ignore is for the source's TRUNCATE statements).
+	Snapshot bool `json:"snapshot,omitempty"`
 }
 
 // ColumnRename is one renamed column.

@@ -205,7 +205,7 @@ func createFrom(ctx context.Context, tx pgx.Tx, cfg *Config, t *core.Table) erro
 }
 
 func truncateTable(ctx context.Context, tx pgx.Tx, cfg *Config, ch *core.SchemaChange) error {
-	if cfg.Schema.Truncate == TruncateIgnore {
+	if cfg.Schema.Truncate == TruncateIgnore && !ch.Snapshot {
 		return nil
 	}
 	t := ch.New

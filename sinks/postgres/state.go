@@ -18,7 +18,8 @@ import (
 //		file       text NOT NULL,
 //		pos        bigint NOT NULL,
 //		gtid       text NOT NULL,
-//		updated_at timestamptz NOT NULL
+//		updated_at timestamptz NOT NULL,
+//		snapshot   text NOT NULL DEFAULT '' -- core.Position.Snapshot
 //	)
 //
 // Each Apply and ApplySchemaChange upserts the pipeline's row in the same
@@ -40,7 +41,7 @@ func (s *Sink) prepareState(ctx context.Context) error {
 		return fmt.Errorf("look up the checkpoints table %s: %w", s.checkpointsTable(), err)
 	}
 	if exists {
-		return nil
+		return s.migrateState(ctx)
 	}
 	for _, q := range []string{
 		"CREATE SCHEMA IF NOT EXISTS " + quoteIdent(s.cfg.StateSchema),
@@ -49,7 +50,8 @@ func (s *Sink) prepareState(ctx context.Context) error {
 	file       text NOT NULL,
 	pos        bigint NOT NULL,
 	gtid       text NOT NULL,
-	updated_at timestamptz NOT NULL
+	updated_at timestamptz NOT NULL,
+	snapshot   text NOT NULL DEFAULT ''
 )`,
 	} {
 		if _, err := s.conn.Exec(ctx, q); err != nil {
@@ -62,6 +64,28 @@ func (s *Sink) prepareState(ctx context.Context) error {
 			return fmt.Errorf("create the sink's state (schema %q, table checkpoints; the user needs CREATE on the database and the schema): %s: %w",
 				s.cfg.StateSchema, firstLine(q), err)
 		}
+	}
+	return nil
+}
+
+// migrateState adds what later releases keep in the checkpoints table
+// (the snapshot column) to a table an earlier release created. Only when
+// it is missing: a user without ownership of the table can then still
+// open a sink whose state an administrator migrated.
+func (s *Sink) migrateState(ctx context.Context) error {
+	var has bool
+	err := s.conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'snapshot' AND NOT attisdropped)`,
+		s.checkpointsTable()).Scan(&has)
+	if err != nil {
+		return fmt.Errorf("look up the columns of the checkpoints table %s: %w", s.checkpointsTable(), err)
+	}
+	if has {
+		return nil
+	}
+	q := "ALTER TABLE " + s.checkpointsTable() + " ADD COLUMN IF NOT EXISTS snapshot text NOT NULL DEFAULT ''"
+	if _, err := s.conn.Exec(ctx, q); err != nil {
+		return fmt.Errorf("add the snapshot column to the sink's checkpoints table (the user needs to own %s, or run %q as its owner): %w",
+			s.checkpointsTable(), q, err)
 	}
 	return nil
 }
@@ -88,8 +112,8 @@ func (s *Sink) loadCheckpoint(ctx context.Context) (core.Position, error) {
 VALUES ($1, '', 0, '', now()) ON CONFLICT (pipeline) DO NOTHING`, s.pipeline); err != nil {
 		return core.Position{}, fmt.Errorf("create the checkpoint row of pipeline %q in %s: %w", s.pipeline, s.checkpointsTable(), err)
 	}
-	err = tx.QueryRow(ctx, "SELECT file, pos, gtid FROM "+s.checkpointsTable()+" WHERE pipeline = $1 FOR UPDATE",
-		s.pipeline).Scan(&p.File, &pos, &p.GTID)
+	err = tx.QueryRow(ctx, "SELECT file, pos, gtid, snapshot FROM "+s.checkpointsTable()+" WHERE pipeline = $1 FOR UPDATE",
+		s.pipeline).Scan(&p.File, &pos, &p.GTID, &p.Snapshot)
 	if err != nil {
 		return core.Position{}, fmt.Errorf("read the checkpoint of pipeline %q from %s: %w", s.pipeline, s.checkpointsTable(), err)
 	}
@@ -113,13 +137,15 @@ func (s *Sink) fence(ctx context.Context, tx pgx.Tx) error {
 		p   core.Position
 		pos int64
 	)
-	err := tx.QueryRow(ctx, "SELECT file, pos FROM "+s.checkpointsTable()+" WHERE pipeline = $1 FOR UPDATE",
-		s.pipeline).Scan(&p.File, &pos)
+	err := tx.QueryRow(ctx, "SELECT file, pos, snapshot FROM "+s.checkpointsTable()+" WHERE pipeline = $1 FOR UPDATE",
+		s.pipeline).Scan(&p.File, &pos, &p.Snapshot)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("lock the checkpoint of pipeline %q in %s: %w", s.pipeline, s.checkpointsTable(), err)
 	}
 	p.Pos = uint64(pos)
-	if p.File != s.committed.File || p.Pos != s.committed.Pos {
+	// The snapshot progress too: while a snapshot copies an idle
+	// source's tables, commits move it and not the binlog position.
+	if p.File != s.committed.File || p.Pos != s.committed.Pos || p.Snapshot != s.committed.Snapshot {
 		return &fenceError{fmt.Errorf("the checkpoint of pipeline %q in %s moved from %q to %q while this process held it: "+
 			"another process applies the same pipeline to this database. Run one process per pipeline: stop the other one, then restart this one",
 			s.pipeline, s.checkpointsTable(), s.committed.String(), p.String())}
@@ -137,10 +163,11 @@ func (s *Sink) saveCheckpoint(ctx context.Context, tx pgx.Tx, cp core.Position) 
 	if cp.Pos > 1<<63-1 {
 		return fmt.Errorf("checkpoint %s: position does not fit a bigint", cp)
 	}
-	_, err := tx.Exec(ctx, "INSERT INTO "+s.checkpointsTable()+` AS c (pipeline, file, pos, gtid, updated_at)
-VALUES ($1, $2, $3, $4, now())
-ON CONFLICT (pipeline) DO UPDATE SET file = EXCLUDED.file, pos = EXCLUDED.pos, gtid = EXCLUDED.gtid, updated_at = EXCLUDED.updated_at`,
-		s.pipeline, cp.File, int64(cp.Pos), cp.GTID)
+	_, err := tx.Exec(ctx, "INSERT INTO "+s.checkpointsTable()+` AS c (pipeline, file, pos, gtid, updated_at, snapshot)
+VALUES ($1, $2, $3, $4, now(), $5)
+ON CONFLICT (pipeline) DO UPDATE SET file = EXCLUDED.file, pos = EXCLUDED.pos, gtid = EXCLUDED.gtid, updated_at = EXCLUDED.updated_at,
+	snapshot = EXCLUDED.snapshot`,
+		s.pipeline, cp.File, int64(cp.Pos), cp.GTID, cp.Snapshot)
 	if err != nil {
 		return fmt.Errorf("store checkpoint %s of pipeline %q in %s: %w", cp, s.pipeline, s.checkpointsTable(), err)
 	}

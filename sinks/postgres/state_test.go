@@ -223,3 +223,71 @@ func TestOpenWaitsForACommitInFlight(t *testing.T) {
 		t.Fatalf("Open = %v, %v; want the checkpoint committed meanwhile", r.cp, r.err)
 	}
 }
+
+// The snapshot progress (core.Position.Snapshot) is stored and read back
+// with the checkpoint, and a checkpoints table an earlier release made
+// without the column gains it at Open.
+func TestCheckpointKeepsSnapshotProgress(t *testing.T) {
+	ctx := context.Background()
+	conn := testConn(t)
+	// The layout of the first release, under a state schema of its own.
+	for _, q := range []string{
+		"DROP SCHEMA IF EXISTS _syncer_old CASCADE",
+		"CREATE SCHEMA _syncer_old",
+		`CREATE TABLE _syncer_old.checkpoints (pipeline text PRIMARY KEY, file text NOT NULL, pos bigint NOT NULL,
+			gtid text NOT NULL, updated_at timestamptz NOT NULL)`,
+		`INSERT INTO _syncer_old.checkpoints VALUES ('snapprog', 'mysql-bin.000001', 7, '', now())`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, cp := testSink(t, "snapprog", func(c *Config) { c.StateSchema = "_syncer_old" })
+	if cp.File != "mysql-bin.000001" || cp.Pos != 7 || cp.Snapshot != "" {
+		t.Fatalf("checkpoint after the migration = %+v, want mysql-bin.000001:7 without snapshot progress", cp)
+	}
+	tb := newTable("snapprog", "t", []core.Column{intCol("id"), strCol("v", 20)}, "id")
+	at := pos(20)
+	at.Snapshot = `{"v":1,"tables":[{"n":"snapprog.t","s":"copying"}]}`
+	r := &core.Record{Op: core.OpRead, Table: tb, After: row(1, "a"), Position: at, TxEnd: true, Checkpoint: at}
+	if err := s.Apply(ctx, newBatch(at, r)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := New(func() *Config { c := NewConfig(testPostgres(t).DSN()); c.StateSchema = "_syncer_old"; return c }())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	got, err := s2.Open(ctx, "snapprog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != at {
+		t.Fatalf("checkpoint read back = %+v, want %+v", got, at)
+	}
+}
+
+// A truncate a snapshot makes (before a table is copied again) empties
+// the target even under the truncate policy ignore, which is for the
+// source's TRUNCATE statements.
+func TestSnapshotTruncateOverridesIgnore(t *testing.T) {
+	s, _ := testSink(t, "snaptrunc", func(c *Config) { c.Schema.Truncate = TruncateIgnore })
+	conn := testConn(t)
+	ctx := context.Background()
+	tb := newTable("snaptrunc", "t", []core.Column{intCol("id"), strCol("v", 20)}, "id")
+	apply(t, s, pos(10), ins(tb, 1, "a"), ins(tb, 2, "b"))
+	src := schemaChange(core.TruncateTable, tb, tb, "TRUNCATE TABLE t", pos(11))
+	if err := s.ApplySchemaChange(ctx, src, pos(11)); err != nil {
+		t.Fatal(err)
+	}
+	expectRows(t, conn, `snaptrunc.t`, "1|a", "2|b")
+	snap := schemaChange(core.TruncateTable, tb, tb, "-- syncer: re-snapshot of snaptrunc.t", pos(12))
+	snap.Change.Snapshot = true
+	if err := s.ApplySchemaChange(ctx, snap, pos(12)); err != nil {
+		t.Fatal(err)
+	}
+	expectRows(t, conn, `snaptrunc.t`)
+}
