@@ -97,7 +97,9 @@ func (r *Record) Size() int {
 }
 
 // IsZero reports an unset position.
-func (p Position) IsZero() bool { return p.File == "" && p.Pos == 0 && p.GTID == "" && p.Snapshot == "" }
+func (p Position) IsZero() bool {
+	return p.File == "" && p.Pos == 0 && p.GTID == "" && p.Snapshot == ""
+}
 
 // String is "file:pos".
 func (p Position) String() string { return p.File + ":" + strconv.FormatUint(p.Pos, 10) }
