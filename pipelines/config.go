@@ -26,6 +26,7 @@ type Pipeline struct {
 	// lives there.
 	StateDir string
 	Source   Source
+	Snapshot Snapshot
 	Sink     Sink
 	Batch    Batch
 	Policies Policies
@@ -94,12 +95,47 @@ func (m StartMode) String() string {
 // Start is the source.start key.
 type Start struct {
 	Mode StartMode
+	// Set reports that the file gives source.start (Mode is StartCurrent
+	// by default otherwise).
+	Set bool
 	// File and Pos are set for StartFilePos. Pos defaults to 4 (the first
 	// event of a binlog file) when only a file is given.
 	File string
 	Pos  uint64
 	// GTID is set for StartGTID.
 	GTID string
+}
+
+// SnapshotMode says when a pipeline copies the tables' existing rows.
+type SnapshotMode string
+
+// The snapshot modes.
+const (
+	// SnapshotInitial copies every included table when the sink has no
+	// checkpoint (a first run), then streams from where the copy was
+	// taken. The default, unless source.start names another start.
+	SnapshotInitial SnapshotMode = "initial"
+	// SnapshotNever never copies: the pipeline streams the binlog from
+	// source.start.
+	SnapshotNever SnapshotMode = "never"
+	// SnapshotSchemaOnly creates the target tables of every included
+	// table on a first run, without their rows, then streams.
+	SnapshotSchemaOnly SnapshotMode = "schema_only"
+	// SnapshotAlways copies every included table at every start, each
+	// target table emptied first, then streams from there.
+	SnapshotAlways SnapshotMode = "always"
+)
+
+// Snapshot is the snapshot key: how a pipeline copies existing rows.
+type Snapshot struct {
+	Mode SnapshotMode
+	// ChunkRows is the most rows one chunk reads (50000).
+	ChunkRows int
+	// ChunkBytes bounds a chunk by the table's average row length
+	// (64MiB).
+	ChunkBytes int64
+	// Parallel is how many connections read chunks at once (2).
+	Parallel int
 }
 
 // Sink is the sink key. Exactly one of the typed configurations is set,
@@ -189,6 +225,10 @@ const (
 	DefaultZeroDate         = "null"
 	DefaultInvalidDate      = "error"
 	DefaultNulInText        = "error"
+	DefaultSnapshotMode     = SnapshotInitial
+	DefaultChunkRows        = 50000
+	DefaultChunkBytes       = 64 << 20
+	DefaultSnapshotParallel = 2
 )
 
 // SystemDatabases are the server's own databases, which an empty include

@@ -20,7 +20,7 @@ import (
 // The keys of each mapping, in documentation order.
 var (
 	topKeys          = []string{"state_dir", "pipelines"}
-	pipelineKeys     = []string{"name", "source", "transforms", "sink", "batch", "policies", "retry"}
+	pipelineKeys     = []string{"name", "source", "snapshot", "transforms", "sink", "batch", "policies", "retry"}
 	sourceKeys       = []string{"type", "dsn", "server_id", "include", "exclude", "exclude_columns", "start", "heartbeat", "read_timeout", "on_ddl_error", "on_schema_mismatch"}
 	startKeys        = []string{"file", "pos", "gtid"}
 	postgresSinkKeys = []string{"type", "dsn", "target_schema", "state_schema", "tinyint1_as_boolean", "keyless_tables"}
@@ -28,6 +28,7 @@ var (
 	policyKeys       = []string{"drop_column", "drop_table", "truncate", "zero_date", "invalid_date", "nul_in_text", "columns"}
 	columnPolicyKeys = []string{"match", "zero_date", "invalid_date", "nul_in_text"}
 	retryKeys        = []string{"max_duration", "initial_backoff", "max_backoff"}
+	snapshotKeys     = []string{"mode", "chunk_rows", "chunk_bytes", "parallel"}
 )
 
 // homeOf names the section each key belongs in, for "belongs under"
@@ -40,6 +41,7 @@ var homeOf = func() map[string]string {
 	}{
 		{"the top level", topKeys}, {"a pipeline", pipelineKeys}, {"source", sourceKeys},
 		{"sink", postgresSinkKeys}, {"batch", batchKeys}, {"policies", policyKeys}, {"retry", retryKeys},
+		{"snapshot", snapshotKeys},
 		{"source.start", startKeys},
 	} {
 		for _, k := range s.keys {

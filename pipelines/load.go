@@ -267,6 +267,13 @@ func (d *decoder) pipeline(n *yaml.Node, path, stateDir string) *pipelineNodes {
 		}
 	}
 
+	p.Snapshot = Snapshot{ChunkRows: DefaultChunkRows, ChunkBytes: DefaultChunkBytes, Parallel: DefaultSnapshotParallel}
+	var snapNode *yaml.Node
+	if sn := m.get("snapshot"); sn != nil && !isNull(sn) {
+		snapNode = d.snapshot(sn, path+".snapshot", &p.Snapshot)
+	}
+	d.snapshotMode(snapNode, path, p.Pipeline, m.get("source"))
+
 	if tn := m.get("transforms"); tn != nil && !isNull(tn) {
 		switch {
 		case tn.Kind != yaml.SequenceNode:
@@ -366,6 +373,7 @@ var (
 
 func (d *decoder) start(n *yaml.Node, path string, st *Start) {
 	const forms = "current, earliest, {file: <binlog file>, pos: <position>} or {gtid: <GTID set>}"
+	st.Set = true
 	switch n.Kind {
 	case yaml.ScalarNode:
 		v, ok := d.scalar(n, path, "")
@@ -541,6 +549,48 @@ func (d *decoder) identifier(m *mapping, key, def string) string {
 		}
 	}
 	return v
+}
+
+var snapshotModes = []string{string(SnapshotInitial), string(SnapshotNever), string(SnapshotSchemaOnly), string(SnapshotAlways)}
+
+// snapshot decodes the snapshot key and returns the mode's node, nil when
+// the mode is not given.
+func (d *decoder) snapshot(n *yaml.Node, path string, s *Snapshot) *yaml.Node {
+	m := d.mapping(n, path, snapshotKeys)
+	if m == nil {
+		return nil
+	}
+	s.Mode = SnapshotMode(d.enum(m, "mode", "", snapshotModes, nil))
+	if rn := m.get("chunk_rows"); rn != nil && !isNull(rn) {
+		if v, ok := d.integer(rn, path+".chunk_rows", 1, 1<<31-1, "a chunk reads at least one row"); ok {
+			s.ChunkRows = int(v)
+		}
+	}
+	s.ChunkBytes = d.size(m, "chunk_bytes", DefaultChunkBytes)
+	if pn := m.get("parallel"); pn != nil && !isNull(pn) {
+		if v, ok := d.integer(pn, path+".parallel", 1, 64, "parallel is the number of connections reading chunks: 1 to 64"); ok {
+			s.Parallel = int(v)
+		}
+	}
+	return nonNull(m.get("mode"))
+}
+
+// snapshotMode settles the snapshot mode with source.start: a snapshot
+// copies the tables as they are now and streams from there, which
+// contradicts a start in the past.
+func (d *decoder) snapshotMode(modeNode *yaml.Node, path string, p *Pipeline, sourceNode *yaml.Node) {
+	st := p.Source.Start
+	explicitStart := st.Set && st.Mode != StartCurrent
+	switch {
+	case p.Snapshot.Mode == "" && explicitStart:
+		p.Snapshot.Mode = SnapshotNever
+	case p.Snapshot.Mode == "":
+		p.Snapshot.Mode = DefaultSnapshotMode
+	case p.Snapshot.Mode != SnapshotNever && explicitStart:
+		d.add(modeNode, path+".snapshot.mode", "snapshot.mode %s conflicts with source.start %s: a snapshot copies the tables as they are now "+
+			"and streams the binlog from that moment. To replay the binlog from %s instead, set snapshot.mode: never (or drop it); "+
+			"to copy the tables, drop source.start", p.Snapshot.Mode, st.Mode, st.Mode)
+	}
 }
 
 func (d *decoder) batch(n *yaml.Node, path string, b *Batch) {

@@ -37,7 +37,7 @@ func TestParseFull(t *testing.T) {
 				Include:          []string{"shop.*", "Billing.Invoices"},
 				Exclude:          []string{"shop.tmp_*"},
 				ExcludeColumns:   []string{"shop.users.password_hash", "*.secret_*"},
-				Start:            Start{Mode: StartFilePos, File: "mysql-bin.000003", Pos: 1234},
+				Start:            Start{Mode: StartFilePos, Set: true, File: "mysql-bin.000003", Pos: 1234},
 				Heartbeat:        2 * time.Second,
 				ReadTimeout:      time.Minute,
 				OnDDLError:       "skip",
@@ -50,7 +50,8 @@ func TestParseFull(t *testing.T) {
 				TinyInt1AsBoolean: true,
 				KeylessTables:     "full_row",
 			}},
-			Batch: Batch{MaxRecords: 500, MaxBytes: 1e9, MaxLatency: 0},
+			Snapshot: Snapshot{Mode: SnapshotNever, ChunkRows: DefaultChunkRows, ChunkBytes: DefaultChunkBytes, Parallel: DefaultSnapshotParallel},
+			Batch:    Batch{MaxRecords: 500, MaxBytes: 1e9, MaxLatency: 0},
 			Policies: Policies{
 				DropColumn: "keep", DropTable: "keep", Truncate: "ignore",
 				ZeroDate: "null", InvalidDate: "null", NulInText: "replace",
@@ -65,12 +66,13 @@ func TestParseFull(t *testing.T) {
 			StateDir: filepath.Join(stateDir, "crm"),
 			Source: Source{
 				Type: "mysql", DSN: "mysql://repl:$ecret@crm:3307/", ServerID: DefaultServerID("crm"),
-				Start:     Start{Mode: StartGTID, GTID: "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:11, 3E11FA47-71CA-11E1-9E33-C80AA9429563:1"},
+				Start:     Start{Mode: StartGTID, Set: true, GTID: "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:11, 3E11FA47-71CA-11E1-9E33-C80AA9429563:1"},
 				Heartbeat: DefaultHeartbeat, ReadTimeout: DefaultReadTimeout, OnDDLError: "fail", OnSchemaMismatch: "fail",
 			},
 			Sink: Sink{Type: "postgres", Postgres: &PostgresSink{
 				DSN: "host=pg dbname=crm user=syncer", TargetSchema: "{database}", StateSchema: "_syncer", KeylessTables: "refuse",
 			}},
+			Snapshot: Snapshot{Mode: SnapshotNever, ChunkRows: DefaultChunkRows, ChunkBytes: DefaultChunkBytes, Parallel: DefaultSnapshotParallel},
 			Batch:    Batch{MaxRecords: 20000, MaxBytes: 64 << 20, MaxLatency: 200 * time.Millisecond},
 			Policies: Policies{DropColumn: "drop", DropTable: "drop", Truncate: "apply", ZeroDate: "null", InvalidDate: "error", NulInText: "error"},
 			Retry:    Retry{InitialBackoff: time.Second, MaxBackoff: 30 * time.Second},
@@ -78,12 +80,13 @@ func TestParseFull(t *testing.T) {
 			Name:     "earliest",
 			StateDir: filepath.Join(stateDir, "earliest"),
 			Source: Source{
-				Type: "mysql", DSN: "u@tcp(h)/", ServerID: 7, Start: Start{Mode: StartEarliest},
+				Type: "mysql", DSN: "u@tcp(h)/", ServerID: 7, Start: Start{Mode: StartEarliest, Set: true},
 				Heartbeat: DefaultHeartbeat, ReadTimeout: DefaultReadTimeout, OnDDLError: "fail", OnSchemaMismatch: "fail",
 			},
 			Sink: Sink{Type: "postgres", Postgres: &PostgresSink{
 				DSN: "postgres:///x", TargetSchema: "{database}", StateSchema: "_syncer", KeylessTables: "refuse",
 			}},
+			Snapshot: Snapshot{Mode: SnapshotNever, ChunkRows: DefaultChunkRows, ChunkBytes: DefaultChunkBytes, Parallel: DefaultSnapshotParallel},
 			Batch:    Batch{MaxRecords: 20000, MaxBytes: 64 << 20, MaxLatency: 200 * time.Millisecond},
 			Policies: Policies{DropColumn: "drop", DropTable: "drop", Truncate: "apply", ZeroDate: "null", InvalidDate: "error", NulInText: "error"},
 			Retry:    Retry{InitialBackoff: time.Second, MaxBackoff: 30 * time.Second},
