@@ -9,7 +9,7 @@ func TestSnapshotSettings(t *testing.T) {
 	const base = "state_dir: /tmp/s\npipelines:\n  - name: a\n    source: {dsn: 'u@tcp(h)/'%s}\n    sink: {type: postgres, dsn: 'host=x'}\n%s"
 	for _, c := range []struct {
 		name, source, extra string
-		want               Snapshot
+		want                Snapshot
 	}{
 		{"default", "", "", Snapshot{Mode: SnapshotInitial, ChunkRows: DefaultChunkRows, ChunkBytes: DefaultChunkBytes, Parallel: DefaultSnapshotParallel}},
 		{"start current keeps the default", ", start: current", "", Snapshot{Mode: SnapshotInitial, ChunkRows: DefaultChunkRows, ChunkBytes: DefaultChunkBytes, Parallel: DefaultSnapshotParallel}},
