@@ -25,6 +25,12 @@ type RecordsConfig struct {
 	// produced. A schema change is produced when its old or its new table
 	// is included; database changes always are.
 	Include func(database, table string) bool
+	// ReportPosition adds an OpProgress record when the source's
+	// checkpoint moves past events outside any transaction (a binlog
+	// rotation, a GTID list), so a consumer waiting for the stream to
+	// reach a position (a snapshot chunk's) sees it reached even when no
+	// transaction follows.
+	ReportPosition bool
 }
 
 // eventSource is what Records reads: a Source, or in benchmarks a
@@ -137,6 +143,36 @@ func (r *Records) Ack(p core.Position) {
 
 // Close closes the source.
 func (r *Records) Close() error { return r.src.Close() }
+
+// Tables returns the included tables as the records show them (without
+// the excluded columns), with the definitions in force at the point the
+// records have reached: before the first Next, the start. Between calls
+// of Next only, from Next's goroutine.
+func (r *Records) Tables() ([]*core.Table, error) {
+	ts, ok := r.src.(interface{ Tables() []*core.Table })
+	if !ok {
+		return nil, fmt.Errorf("cdc: the records' source %T does not list its tables", r.src)
+	}
+	var out []*core.Table
+	for _, t := range ts.Tables() {
+		if !r.included(t.Schema, t.Name) {
+			continue
+		}
+		p := r.project(t)
+		if p.err != nil {
+			return nil, p.err
+		}
+		out = append(out, p.table)
+	}
+	return out, nil
+}
+
+// Project returns t as the records show it (without the excluded
+// columns): the same *core.Table the records of t's version carry.
+func (r *Records) Project(t *core.Table) (*core.Table, error) {
+	p := r.project(t)
+	return p.table, p.err
+}
 
 // Next returns the next record. An error ends the records: every later
 // call returns it.
@@ -283,6 +319,11 @@ func (r *Records) step() error {
 	}
 	if r.inTx && (ev.EndsTransaction || !ev.InTransaction) {
 		r.endTx()
+	} else if !r.inTx && r.held == nil && r.cfg.ReportPosition {
+		if cp := corePosition(r.src.Checkpoint()); cp != r.lastCheckpoint {
+			r.ready = append(r.ready, &core.Record{Op: core.OpProgress, Position: r.evPos, TxEnd: true, Checkpoint: cp, CommitTime: r.evTime})
+			r.lastCheckpoint = cp
+		}
 	}
 	r.ev, r.changes = nil, nil
 	return nil

@@ -566,3 +566,47 @@ func parseCivil(t *testing.T, s string) core.Civil {
 	}
 	return c
 }
+
+// ReportPosition: the checkpoint moving past events outside any
+// transaction (the scripted source moves it at the format description)
+// makes a progress record, once, and nothing without the option.
+func TestRecordsReportPosition(t *testing.T) {
+	script := func() *scripted {
+		s := &scripted{}
+		at := func(p uint64) replication.Position { return replication.Position{File: "bin.000002", Pos: p} }
+		ev := func(body binlog.EventBody, pos, next uint64, inTx, ends bool) *Event {
+			return &Event{Event: &replication.Event{Event: &binlog.Event{Header: binlog.Header{Timestamp: 7}, Body: body},
+				File: "bin.000002", Pos: pos, NextFile: "bin.000002", NextPos: next, InTransaction: inTx, EndsTransaction: ends}}
+		}
+		s.evs = []*Event{
+			ev(&binlog.FormatDescriptionEvent{}, 4, 256, false, false),
+			ev(&binlog.MariaGTIDListEvent{}, 256, 300, false, false),
+		}
+		s.cps = []replication.Position{at(256), at(300)}
+		return s
+	}
+	for _, report := range []bool{false, true} {
+		r := newRecords(script(), RecordsConfig{ReportPosition: report})
+		var got []core.Position
+		for {
+			rec, err := r.Next(t.Context())
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Op != core.OpProgress || !rec.TxEnd {
+				t.Fatalf("record %+v, want progress", rec)
+			}
+			got = append(got, rec.Checkpoint)
+		}
+		want := 0
+		if report {
+			want = 2
+		}
+		if len(got) != want || (report && (got[0].Pos != 256 || got[1].Pos != 300)) {
+			t.Errorf("ReportPosition %v: progress at %v, want %d records (256, 300)", report, got, want)
+		}
+	}
+}

@@ -575,6 +575,10 @@ func (s *Source) Start() replication.Position { return s.start }
 // checkpoint.
 func (s *Source) Resumed() bool { return s.resumed }
 
+// Tables returns the definition of every table the history knows at the
+// point the stream has read to (between two calls of Next).
+func (s *Source) Tables() []*core.Table { return s.tracker.Catalog().Tables() }
+
 // Stream returns the underlying replication stream.
 func (s *Source) Stream() *replication.Stream { return s.stream }
 
@@ -619,7 +623,10 @@ func (s *Source) Next(ctx context.Context) (*Event, error) {
 		s.ev.SchemaChanges = append(s.pending, s.ev.SchemaChanges...)
 		s.pending = nil
 	}
-	if ev.EndsTransaction {
+	if ev.EndsTransaction || !ev.InTransaction {
+		// Past an event outside any transaction (a rotation, a GTID
+		// list) too: the tracker has nothing of it, and a reader waiting
+		// for a position (a snapshot's) needs to see the stream reach it.
 		s.checkpoint = s.stream.Checkpoint()
 	}
 	return &s.ev, nil
