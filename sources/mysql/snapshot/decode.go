@@ -129,7 +129,8 @@ func (c *colReader) decode(b []byte, idx int, vals []core.Value, s *decodeScratc
 		vals[idx] = core.UintValue(n)
 	case opFloat32, opFloat64:
 		f, err := strconv.ParseFloat(string(b), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			// The server stores neither NaN nor infinities.
 			return fmt.Errorf("number %q: %w", b, errSyntax)
 		}
 		if c.op == opFloat32 {
