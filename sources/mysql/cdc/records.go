@@ -167,6 +167,14 @@ func (r *Records) Tables() ([]*core.Table, error) {
 	return out, nil
 }
 
+// Start returns the position the records start from: the source's start.
+func (r *Records) Start() core.Position {
+	if s, ok := r.src.(interface{ Start() replication.Position }); ok {
+		return corePosition(s.Start())
+	}
+	return core.Position{}
+}
+
 // Project returns t as the records show it (without the excluded
 // columns): the same *core.Table the records of t's version carry.
 func (r *Records) Project(t *core.Table) (*core.Table, error) {

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/seed5aa6e046/syncer/sources/mysql/client"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
 	"github.com/seed5aa6e046/syncer/sources/mysql/schema"
+	"github.com/seed5aa6e046/syncer/sources/mysql/snapshot"
 )
 
 // runAll runs every pipeline of f until ctx ends (nil) or one of them
@@ -98,9 +101,19 @@ func runPipeline(ctx context.Context, p *pipelines.Pipeline, log *slog.Logger) e
 		},
 		Logger: log,
 	}
-	return pipeline.Run(ctx, cfg, func(ctx context.Context, start core.Position) (pipeline.Source, error) {
-		return openSource(ctx, p, start, plog)
+	board := newStatusBoard(p)
+	cfg.Observe = board.committed
+	first := true
+	stopStatus := board.run(ctx, plog)
+	err = pipeline.Run(ctx, cfg, func(ctx context.Context, start core.Position) (pipeline.Source, error) {
+		fresh := first
+		first = false
+		src, err := openSource(ctx, p, start, fresh, plog)
+		board.opened(src, err)
+		return src, err
 	}, sink)
+	stopStatus(err)
+	return err
 }
 
 func newSink(p *pipelines.Pipeline, log *slog.Logger) (core.Sink, error) {
@@ -142,9 +155,118 @@ func setIf[T ~string](dst *T, v T) {
 	}
 }
 
-// openSource opens the binlog source at start, the sink's checkpoint, or on
-// a first run (zero start) where the pipeline's start setting says.
-func openSource(ctx context.Context, p *pipelines.Pipeline, start core.Position, log *slog.Logger) (pipeline.Source, error) {
+// openSource opens the pipeline's source: the binlog from start (the
+// sink's checkpoint), with the tables' snapshot put into it as the
+// pipeline's snapshot mode and the checkpoint's progress say. fresh is
+// true at the first open of this process (not a retry).
+func openSource(ctx context.Context, p *pipelines.Pipeline, start core.Position, fresh bool, log *slog.Logger) (pipeline.Source, error) {
+	sc := snapshot.Config{
+		Checkpoint: start,
+		Include:    p.Source.Include,
+		Exclude:    p.Source.Exclude,
+		Included:   p.Includes,
+		TrackScope: p.Snapshot.Mode != pipelines.SnapshotNever,
+		ChunkRows:  p.Snapshot.ChunkRows,
+		ChunkBytes: p.Snapshot.ChunkBytes,
+		Parallel:   p.Snapshot.Parallel,
+		RequestDir: RequestDir(p),
+		Logger:     log,
+	}
+	inProgress, err := snapshot.InProgress(start.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	switch p.Snapshot.Mode {
+	case pipelines.SnapshotInitial:
+		sc.CopyAll = start.IsZero()
+	case pipelines.SnapshotSchemaOnly:
+		sc.CopyAll, sc.SchemaOnly = start.IsZero(), true
+	case pipelines.SnapshotAlways:
+		if fresh && !inProgress {
+			// A new copy of everything, streamed from now: the binlog
+			// since the checkpoint is not needed (it may be purged), nor
+			// the schema history of it.
+			if !start.IsZero() {
+				log.Info("snapshot mode always: copying every table again and streaming from the current position, not from the checkpoint",
+					"checkpoint", start.String())
+				if err := setAsideHistory(p.StateDir); err != nil {
+					return nil, err
+				}
+			}
+			sc.CopyAll, sc.Truncate = true, !start.IsZero()
+			start = core.Position{}
+		}
+	}
+	rec, db, err := openRecords(ctx, p, start, log)
+	if err != nil {
+		return nil, err
+	}
+	sc.DB = db
+	m, err := snapshot.Open(ctx, rec, sc)
+	if err != nil {
+		rec.Close()
+		db.Close()
+		return nil, err
+	}
+	return &mergedSource{Merger: m, db: db}, nil
+}
+
+// mergedSource is the merger with the query pool it reads with.
+type mergedSource struct {
+	*snapshot.Merger
+	db *sql.DB
+}
+
+func (s *mergedSource) Close() error {
+	err := s.Merger.Close()
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// RequestDir is where re-snapshot requests of pipeline p wait
+// (syncer snapshot).
+func RequestDir(p *pipelines.Pipeline) string { return filepath.Join(p.StateDir, "snapshot-requests") }
+
+// setAsideHistory moves the schema history out of the way, so the source
+// captures the schema afresh at the current position.
+func setAsideHistory(stateDir string) error {
+	h := filepath.Join(stateDir, schema.HistoryFile)
+	if _, err := os.Stat(h); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := os.Rename(h, h+".before-snapshot"); err != nil {
+		return fmt.Errorf("snapshot mode always: set the schema history aside: %w", err)
+	}
+	return nil
+}
+
+// openRecords opens the binlog source at start, the sink's checkpoint, or on
+// a first run (zero start) where the pipeline's start setting says, and a
+// query pool on the same server.
+func openRecords(ctx context.Context, p *pipelines.Pipeline, start core.Position, log *slog.Logger) (*cdc.Records, *sql.DB, error) {
+	src, err := openCDC(ctx, p, start, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := client.ParseDSN(p.Source.DSN)
+	if err != nil {
+		src.Close()
+		return nil, nil, fmt.Errorf("source dsn: %w", err)
+	}
+	connector, err := conn.DriverConnector()
+	if err != nil {
+		src.Close()
+		return nil, nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(p.Snapshot.Parallel + 2)
+	db.SetMaxIdleConns(1)
+	return cdc.NewRecords(src, cdc.RecordsConfig{Include: p.Includes, ExcludeColumn: p.ExcludesColumn, ReportPosition: true}), db, nil
+}
+
+func openCDC(ctx context.Context, p *pipelines.Pipeline, start core.Position, log *slog.Logger) (*cdc.Source, error) {
 	conn, err := client.ParseDSN(p.Source.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("source dsn: %w", err)
@@ -196,7 +318,7 @@ func openSource(ctx context.Context, p *pipelines.Pipeline, start core.Position,
 	if err != nil {
 		return nil, err
 	}
-	return cdc.NewRecords(src, cdc.RecordsConfig{Include: p.Includes, ExcludeColumn: p.ExcludesColumn}), nil
+	return src, nil
 }
 
 func orDefault(s, def string) string {
