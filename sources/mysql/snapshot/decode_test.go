@@ -358,7 +358,16 @@ func TestDecodeMatchesBinlog(t *testing.T) {
 	binlogT := rdrInserts(t, recs, "t", len(rdrAllTypesRows))
 	binlogF := rdrInserts(t, recs, "f", floats)
 
-	conn := rdrConn(t, db)
+	// Server settings that would change what a SELECT prints, which
+	// SessionSetup must override.
+	rdrRun(t, db, "SET GLOBAL sql_mode = 'PAD_CHAR_TO_FULL_LENGTH,ANSI_QUOTES,NO_BACKSLASH_ESCAPES,STRICT_ALL_TABLES,NO_ZERO_DATE'",
+		"SET GLOBAL time_zone = '+05:30'")
+	fresh, err := sql.Open("mysql", m.DSN()) // connections made after the SET GLOBAL
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	conn := rdrConn(t, fresh)
 	for _, c := range []struct {
 		name   string
 		binlog []*core.Record

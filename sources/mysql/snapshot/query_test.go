@@ -98,7 +98,16 @@ func TestChunkQueryPaging(t *testing.T) {
 	db := m.DB()
 	w := rdrConn(t, db)
 	rdrRun(t, w, "CREATE DATABASE kp", "SET time_zone = '+00:00'")
-	conn := rdrConn(t, db)
+	// Server settings that would change how the literals compare, which
+	// SessionSetup must override.
+	rdrRun(t, db, "SET GLOBAL sql_mode = 'PAD_CHAR_TO_FULL_LENGTH,ANSI_QUOTES,NO_BACKSLASH_ESCAPES,STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE'",
+		"SET GLOBAL time_zone = 'SYSTEM'", "SET GLOBAL collation_connection = 'latin1_bin'")
+	fresh, err := sql.Open("mysql", m.DSN()) // connections made after the SET GLOBAL
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	conn := rdrConn(t, fresh)
 	for _, c := range rdrKeyCases {
 		t.Run(c.name, func(t *testing.T) {
 			rdrRun(t, w, "CREATE TABLE kp."+c.name+" ("+c.create+", n INT NOT NULL AUTO_INCREMENT, UNIQUE KEY n_u (n))")
@@ -361,5 +370,89 @@ func TestKeyless(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"int:1 1", "int:1 1", "int:2 6000", "null:NULL 0"}; !slices.Equal(got, want) {
 		t.Errorf("keyless rows %q, want %q", got, want)
+	}
+}
+
+func rdrSmallTable() *core.Table {
+	return &core.Table{Schema: "db", Name: "t`x", Columns: []core.Column{
+		{Name: "a", Type: core.ColumnType{Name: "int"}},
+		{Name: "s", Type: core.ColumnType{Name: "varchar", Length: 10, Charset: "latin1", Collation: "latin1_german1_ci"}},
+		{Name: "e", Type: core.ColumnType{Name: "enum", Elems: []string{"x", "y", "z"}}},
+		{Name: "f", Type: core.ColumnType{Name: "float"}, Nullable: true},
+	}, PrimaryKey: &core.Key{Name: "PRIMARY", Columns: []core.KeyColumn{{Name: "a"}, {Name: "s"}, {Name: "e"}}}}
+}
+
+// The text of chunk queries: the expanded comparisons, literals in the
+// column's collation, ENUM index lists, and keys that are no literals.
+func TestChunkQueryText(t *testing.T) {
+	r, err := NewTableReader(rdrSmallTable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sel = "SELECT `a`, `s`, (`e` + 0), (`f` + 0e0) FROM `db`.`t``x` FORCE INDEX (`PRIMARY`)"
+	for _, c := range []struct {
+		after, upto Key
+		limit       int
+		want        string
+	}{
+		{nil, nil, 0, sel + " ORDER BY `a`, `s`, `e`"},
+		{Key{[]byte("5"), []byte("ab"), []byte("2")}, nil, 100, sel +
+			" WHERE (`a` > 5 OR (`a` = 5 AND (`s` > _latin1 X'6162' COLLATE latin1_german1_ci OR (`s` = _latin1 X'6162' COLLATE latin1_german1_ci AND (`e` IN (3))))))" +
+			" ORDER BY `a`, `s`, `e` LIMIT 100"},
+		{Key{[]byte("-5"), []byte(""), []byte("3")}, Key{[]byte("9"), []byte("\xe4"), []byte("0")}, 2, sel +
+			" WHERE (`a` > -5 OR (`a` = -5 AND (`s` > _latin1 X'' COLLATE latin1_german1_ci OR (`s` = _latin1 X'' COLLATE latin1_german1_ci AND (FALSE)))))" +
+			" AND (`a` < 9 OR (`a` = 9 AND (`s` < _latin1 X'E4' COLLATE latin1_german1_ci OR (`s` = _latin1 X'E4' COLLATE latin1_german1_ci AND (`e` IN (0))))))" +
+			" ORDER BY `a`, `s`, `e` LIMIT 2"},
+		{Key{[]byte("1 OR 1=1"), []byte("x"), []byte("9")}, nil, 0, sel +
+			" WHERE (`a` > `invalid key value for column a` OR (`a` = `invalid key value for column a` AND (`s` > _latin1 X'78' COLLATE latin1_german1_ci OR (`s` = _latin1 X'78' COLLATE latin1_german1_ci AND (`e` > `invalid key value for column e`)))))" +
+			" ORDER BY `a`, `s`, `e`"},
+		{Key{[]byte("1")}, nil, 0, sel +
+			" WHERE (`a` > `invalid key value for column a` OR (`a` = `invalid key value for column a` AND (`s` > `invalid key value for column s` OR (`s` = `invalid key value for column s` AND (`e` > `invalid key value for column e`)))))" +
+			" ORDER BY `a`, `s`, `e`"},
+	} {
+		if got := r.ChunkQuery(c.after, c.upto, c.limit); got != c.want {
+			t.Errorf("ChunkQuery(%q, %q, %d):\n got %s\nwant %s", c.after, c.upto, c.limit, got, c.want)
+		}
+	}
+	if err := r.CheckKey(Key{[]byte("5"), []byte("ab"), []byte("2")}); err != nil {
+		t.Error(err)
+	}
+	for _, k := range []Key{nil, {[]byte("5")}, {[]byte("5"), []byte("a"), []byte("4")}, {[]byte("x"), []byte("a"), []byte("1")},
+		{[]byte("5"), nil, []byte("1")}, {[]byte("5"), []byte("a"), []byte("-1")}} {
+		if err := r.CheckKey(k); err == nil {
+			t.Errorf("CheckKey(%q) accepted", k)
+		}
+	}
+	if r.MinMaxQuery() != "" || r.IntegerKey() {
+		t.Error("a composite key is no integer key")
+	}
+	raw := []sql.RawBytes{[]byte("7"), []byte("q"), []byte("1"), nil}
+	k := r.KeyOf(raw)
+	raw[1][0] = 'z'
+	if len(k) != 3 || string(k[0]) != "7" || string(k[1]) != "q" || string(k[2]) != "1" {
+		t.Errorf("KeyOf %q", k)
+	}
+}
+
+// Keys survive a checkpoint's JSON strings, empty values and bytes that
+// are not UTF-8 included.
+func TestKeyStrings(t *testing.T) {
+	for _, k := range []Key{nil, {}, {[]byte{}}, {[]byte("1"), []byte("\xff\x00 é"), []byte{}}} {
+		s := k.Strings()
+		got, err := KeyFromStrings(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (got == nil) != (k == nil) || len(got) != len(k) {
+			t.Fatalf("%q → %q → %q", k, s, got)
+		}
+		for i := range k {
+			if !bytes.Equal(got[i], k[i]) || got[i] == nil {
+				t.Errorf("%q → %q → %q", k, s, got)
+			}
+		}
+	}
+	if _, err := KeyFromStrings([]string{"not base64!"}); err == nil {
+		t.Error("KeyFromStrings accepted bad base64")
 	}
 }
