@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bytes"
 	"database/sql"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -142,6 +143,62 @@ func rdrFuzzCheck(t *testing.T, c *colReader, data []byte, v core.Value) {
 	case opDate, opDateTime:
 		if got := v.String(); !strings.HasPrefix(string(data), got[:10]) {
 			t.Fatalf("%s: %q decoded as %s", c.name, data, got)
+		}
+	}
+}
+
+// One reader decodes rows from many goroutines at once (its scratch
+// space is pooled), each row into values of its own.
+func TestDecodeConcurrent(t *testing.T) {
+	r, err := NewTableReader(rdrFuzzTable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(n int) []sql.RawBytes {
+		raw := make([]sql.RawBytes, len(r.cols))
+		raw[0] = []byte(strconv.Itoa(n))
+		raw[1] = []byte("G\xf6teborg " + strconv.Itoa(n))
+		raw[2] = []byte("2024-02-29 13:14:15.123456")
+		raw[17] = []byte(strings.Repeat("é", n%50))
+		raw[18] = []byte("\x93\xfa\x96\x7b")
+		raw[26] = bytes.Repeat([]byte{byte(n)}, n%300)
+		return raw
+	}
+	want := make([][]core.Value, 64)
+	for n := range want {
+		v, err := r.Decode(row(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[n] = v
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 2000 {
+				n := (i*7 + g) % len(want)
+				raw := row(n)
+				got, err := r.Decode(raw)
+				clear(raw[1]) // the driver reuses its buffers
+				if err == nil {
+					for j := range got {
+						if !got[j].Equal(want[n][j]) {
+							err = fmt.Errorf("row %d column %d: %s, want %s", n, j, rdrShow(got[j]), rdrShow(want[n][j]))
+							break
+						}
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -207,6 +207,7 @@ const rdrAllTypes = `CREATE TABLE ty.t (
 	en ENUM('a','bé','c'), st SET('x','y','z'), en2 ENUM('gross','klein') CHARACTER SET latin1,
 	js JSON, g GEOMETRY, pt POINT, pg POLYGON,
 	u UUID, i6 INET6, i4 INET4,
+	vz VARCHAR(100) COMPRESSED, bz2 BLOB COMPRESSED, tz TEXT COMPRESSED CHARACTER SET latin1,
 	gv INT AS (i + 1) VIRTUAL, gs VARCHAR(60) AS (CONCAT(vc, '!')) STORED, inv INT INVISIBLE
 )`
 
@@ -234,6 +235,7 @@ var rdrAllTypesRows = []map[string]string{
 		"js": `'{"a": [1, 2], "b": "é"}'`, "g": "ST_GeomFromText('POINT(1 2)', 4326)", "pt": "POINT(-1.5, 2.25)",
 		"pg": "ST_GeomFromText('POLYGON((0 0,10 0,10 10,0 10,0 0),(5 5,7 5,7 7,5 7,5 5))')",
 		"u":  "'6ccd780c-baba-1026-9564-5b8c656024db'", "i6": "'2001:db8::ff00:42:8329'", "i4": "'255.0.0.1'", "inv": "7",
+		"vz": "'compressed ✓'", "bz2": "REPEAT(x'00ff', 5000)", "tz": "REPEAT('Größe ', 1000)",
 	},
 	{ // minima, empty values
 		"ti": "-128", "tu": "0", "si": "-32768", "su": "0", "mi": "-8388608", "mu": "0",
