@@ -3,8 +3,10 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +126,62 @@ func TestSnapshotTableKinds(t *testing.T) {
 	if out := r.errb.String(); !strings.Contains(out, "snapshot: table copied") || !strings.Contains(out, "snapshot: complete") {
 		t.Errorf("the log does not report the copy:\n%s", out)
 	}
+	out, code := syncerCmd(t, "verify", path)
+	if code != 0 || !strings.Contains(out, "all 7 tables equal") {
+		t.Fatalf("syncer verify after the snapshot: exit %d\n%s", code, out)
+	}
+	// verify sees a changed, a missing and an extra row.
+	for _, q := range []string{
+		"UPDATE snapkinds.ints SET v = 'tampered' WHERE id = 30",
+		"DELETE FROM snapkinds.composite WHERE region = 'west' AND n = 3",
+		"INSERT INTO snapkinds.strkey VALUES ('ZZZ', 1)",
+		"DELETE FROM snapkinds.nokey WHERE ctid = (SELECT ctid FROM snapkinds.nokey LIMIT 1)",
+	} {
+		if _, err := pc.Exec(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, code = syncerCmd(t, "verify", path)
+	for _, want := range []string{"4 of 7 tables differ", "snapkinds.ints different: id=30 (columns v)", "snapkinds.composite missing: (region='west', n=3)",
+		"snapkinds.strkey extra: code='ZZZ'", "snapkinds.nokey missing"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("syncer verify after tampering: exit %d, output lacks %q\n%s", code, want, out)
+		}
+	}
+	if code != 1 {
+		t.Errorf("syncer verify with differences: exit %d, want 1", code)
+	}
+	if testing.Verbose() {
+		t.Log(out)
+	}
+	out, code = syncerCmd(t, "verify", "--tables", "snapkinds.ints,snapkinds.uniq", path)
+	if code != 1 || !strings.Contains(out, "1 of 2 tables differ") {
+		t.Errorf("syncer verify --tables: exit %d\n%s", code, out)
+	}
+	out, code = syncerCmd(t, "status", path)
+	if testing.Verbose() {
+		t.Log(out)
+	}
+	if code != 0 || !strings.Contains(out, "stopped") || !strings.Contains(out, "snapkinds.ints") {
+		t.Errorf("syncer status after the run: exit %d\n%s", code, out)
+	}
+}
+
+// syncerCmd runs the syncer CLI and returns its combined output and exit
+// code.
+func syncerCmd(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(shared.syncer, args...)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &ee):
+		return string(out), ee.ExitCode()
+	}
+	t.Fatalf("syncer %s: %v", strings.Join(args, " "), err)
+	return "", -1
 }
 
 // addSnapshotSettings inserts YAML lines (a pipeline's snapshot: key) in a

@@ -467,6 +467,14 @@ func (r *Records) project(t *core.Table) *projection {
 	return p
 }
 
+// ProjectTable returns t without the columns exclude names, as Records
+// shows it (an excluded primary key column is an error).
+func ProjectTable(t *core.Table, exclude func(database, table, column string) bool) (*core.Table, error) {
+	r := &Records{cfg: RecordsConfig{ExcludeColumn: exclude}, projs: map[*core.Table]*projection{}}
+	p := r.project(t)
+	return p.table, p.err
+}
+
 func projectTable(t *core.Table, drop []bool) *projection {
 	p := &projection{}
 	c := t.Clone()

@@ -1008,8 +1008,12 @@ func (m *Merger) endInjection() error {
 			}
 		}
 		m.mu.Lock()
-		m.status.finished = append(m.status.finished, TableStatus{Table: tt.qualified(), State: "done", Rows: tt.Rows, Estimated: run.est,
-			Seconds: time.Since(run.start).Seconds()})
+		took := time.Since(run.start).Seconds()
+		ts := TableStatus{Table: tt.qualified(), State: "done", Rows: tt.Rows, Estimated: tt.Rows, Seconds: took}
+		if took > 0 {
+			ts.RowsPerSecond = float64(tt.Rows) / took
+		}
+		m.status.finished = append(m.status.finished, ts)
 		m.mu.Unlock()
 		delete(m.runs, tt)
 	} else {

@@ -39,11 +39,14 @@ ${ENV} references, each reported with file:line:column and a fix. Exit
 status 0 when valid, 2 when not.
 `
 
-// NewCmds returns "run" and "validate".
+// NewCmds returns "run", "validate", "verify", "status" and "snapshot".
 func NewCmds() []*command.Command {
 	return []*command.Command{
 		{Path: "run", Summary: "run the pipelines of a YAML file", Run: runCmd},
 		{Path: "validate", Summary: "check a pipeline file without connecting", Run: validateCmd},
+		{Path: "verify", Summary: "compare a pipeline's source tables with its sink tables", Run: verifyCmd},
+		{Path: "status", Summary: "show the state, position, lag and snapshot progress of pipelines", Run: statusCmd},
+		{Path: "snapshot", Summary: "copy tables again while a pipeline streams (re-snapshot)", Run: snapshotCmd},
 	}
 }
 

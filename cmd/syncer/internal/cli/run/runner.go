@@ -85,7 +85,7 @@ func selectPipelines(f *pipelines.File, only []string) ([]*pipelines.Pipeline, e
 // log's lines; plog has it for the source and the sink.
 func runPipeline(ctx context.Context, p *pipelines.Pipeline, log *slog.Logger) error {
 	plog := log.With("pipeline", p.Name)
-	sink, err := newSink(p, plog)
+	sink, err := NewSink(p, plog)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,8 @@ func runPipeline(ctx context.Context, p *pipelines.Pipeline, log *slog.Logger) e
 	return err
 }
 
-func newSink(p *pipelines.Pipeline, log *slog.Logger) (core.Sink, error) {
+// NewSink makes the sink pipeline p declares.
+func NewSink(p *pipelines.Pipeline, log *slog.Logger) (core.Sink, error) {
 	switch p.Sink.Type {
 	case "postgres":
 		s := p.Sink.Postgres
