@@ -107,33 +107,33 @@ func (s *decodeScratch) span(idx int, k core.Kind, start int) {
 }
 
 var (
-	errSyntax = errors.New("not a value of the column's type")
-	errRange  = errors.New("out of range")
+	errDecodeSyntax = errors.New("not a value of the column's type")
+	errDecodeRange  = errors.New("out of range")
 )
 
 // decode converts one non-NULL raw value into vals[idx] or a span of s.
 func (c *colReader) decode(b []byte, idx int, vals []core.Value, s *decodeScratch) error {
 	start := len(s.buf)
 	switch c.op {
-	case opInt:
-		n, err := parseInt(b)
+	case colOpInt:
+		n, err := decodeInt(b)
 		if err != nil {
 			return fmt.Errorf("integer %q: %w", b, err)
 		}
 		vals[idx] = core.IntValue(n)
-	case opUint:
-		n, err := parseUint(b)
+	case colOpUint:
+		n, err := decodeUint(b)
 		if err != nil {
 			return fmt.Errorf("unsigned integer %q: %w", b, err)
 		}
 		vals[idx] = core.UintValue(n)
-	case opFloat32, opFloat64:
+	case colOpFloat32, colOpFloat64:
 		f, err := strconv.ParseFloat(string(b), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			// The server stores neither NaN nor infinities.
-			return fmt.Errorf("number %q: %w", b, errSyntax)
+			return fmt.Errorf("number %q: %w", b, errDecodeSyntax)
 		}
-		if c.op == opFloat32 {
+		if c.op == colOpFloat32 {
 			f32 := float32(f)
 			if float64(f32) != f {
 				// A FLOAT widens to a double exactly; a double that does
@@ -144,44 +144,44 @@ func (c *colReader) decode(b []byte, idx int, vals []core.Value, s *decodeScratc
 		} else {
 			vals[idx] = core.Float64Value(f)
 		}
-	case opDecimal:
-		d, err := decimalText(b)
+	case colOpDecimal:
+		d, err := decodeDecimalText(b)
 		if err != nil {
 			return fmt.Errorf("decimal %q: %w", b, err)
 		}
 		s.buf = append(s.buf, d...)
 		s.span(idx, core.KindDecimal, start)
-	case opBit:
+	case colOpBit:
 		if len(b) > 8 {
-			return fmt.Errorf("BIT value of %d bytes: %w", len(b), errRange)
+			return fmt.Errorf("BIT value of %d bytes: %w", len(b), errDecodeRange)
 		}
 		var n uint64
 		for _, x := range b {
 			n = n<<8 | uint64(x)
 		}
 		vals[idx] = core.BitValue(n, c.width)
-	case opYear:
-		n, err := parseUint(b)
+	case colOpYear:
+		n, err := decodeUint(b)
 		if err != nil || n > 9999 {
-			return fmt.Errorf("YEAR %q: %w", b, errSyntax)
+			return fmt.Errorf("YEAR %q: %w", b, errDecodeSyntax)
 		}
 		vals[idx] = core.YearValue(int(n))
-	case opDate:
-		cv, ok := parseDate(b)
+	case colOpDate:
+		cv, ok := decodeDate(b)
 		if !ok || len(b) != 10 {
-			return fmt.Errorf("DATE %q: %w", b, errSyntax)
+			return fmt.Errorf("DATE %q: %w", b, errDecodeSyntax)
 		}
 		vals[idx] = core.DateValue(cv)
-	case opDateTime:
-		cv, ok := parseDateTime(b)
+	case colOpDateTime:
+		cv, ok := decodeDateTime(b)
 		if !ok {
-			return fmt.Errorf("DATETIME %q: %w", b, errSyntax)
+			return fmt.Errorf("DATETIME %q: %w", b, errDecodeSyntax)
 		}
 		vals[idx] = core.DateTimeValue(cv)
-	case opTimestamp:
-		cv, ok := parseDateTime(b)
+	case colOpTimestamp:
+		cv, ok := decodeDateTime(b)
 		if !ok {
-			return fmt.Errorf("TIMESTAMP %q: %w", b, errSyntax)
+			return fmt.Errorf("TIMESTAMP %q: %w", b, errDecodeSyntax)
 		}
 		if cv.IsZero() {
 			vals[idx] = core.ZeroTimestampValue()
@@ -189,45 +189,45 @@ func (c *colReader) decode(b []byte, idx int, vals []core.Value, s *decodeScratc
 		}
 		t, ok := cv.Time()
 		if !ok {
-			return fmt.Errorf("TIMESTAMP %q is no instant: %w", b, errRange)
+			return fmt.Errorf("TIMESTAMP %q is no instant: %w", b, errDecodeRange)
 		}
 		vals[idx] = core.TimestampValue(t.UnixMicro())
-	case opTime:
-		us, ok := parseTime(b)
+	case colOpTime:
+		us, ok := decodeTime(b)
 		if !ok {
-			return fmt.Errorf("TIME %q: %w", b, errSyntax)
+			return fmt.Errorf("TIME %q: %w", b, errDecodeSyntax)
 		}
 		vals[idx] = core.TimeValue(us)
-	case opString, opJSON:
+	case colOpString, colOpJSON:
 		var ok bool
 		if s.buf, ok = binlog.AppendUTF8(s.buf, b, c.charset); !ok {
 			// As the binlog path: bytes that are not valid in the
 			// column's charset (or a charset without a converter) keep
 			// what is UTF-8.
-			s.buf = appendValidUTF8(s.buf, b)
+			s.buf = decodeValidUTF8(s.buf, b)
 		}
 		k := core.KindString
-		if c.op == opJSON {
+		if c.op == colOpJSON {
 			k = core.KindJSON
 		}
 		s.span(idx, k, start)
-	case opBytes:
+	case colOpBytes:
 		s.buf = append(s.buf, b...)
 		s.span(idx, core.KindBytes, start)
-	case opGeometry:
+	case colOpGeometry:
 		if len(b) != 0 && len(b) < 4 {
 			return fmt.Errorf("geometry value of %d bytes has no room for its 4-byte SRID", len(b))
 		}
 		s.buf = append(s.buf, b...)
 		s.span(idx, core.KindGeometry, start)
-	case opVector:
+	case colOpVector:
 		if len(b)%4 != 0 {
 			return fmt.Errorf("vector value of %d bytes is not a whole number of 4-byte floats", len(b))
 		}
 		s.buf = append(s.buf, b...)
 		s.span(idx, core.KindVector, start)
-	case opEnum:
-		n, err := parseUint(b)
+	case colOpEnum:
+		n, err := decodeUint(b)
 		if err != nil {
 			return fmt.Errorf("ENUM index %q: %w", b, err)
 		}
@@ -238,8 +238,8 @@ func (c *colReader) decode(b []byte, idx int, vals []core.Value, s *decodeScratc
 			s.buf = append(s.buf, c.elems[n-1]...)
 		}
 		s.span(idx, core.KindEnum, start)
-	case opSet:
-		bits, err := parseUint(b)
+	case colOpSet:
+		bits, err := decodeUint(b)
 		if err != nil {
 			return fmt.Errorf("SET bits %q: %w", b, err)
 		}
@@ -317,10 +317,10 @@ func KeyFromStrings(s []string) (Key, error) {
 	return k, nil
 }
 
-// appendValidUTF8 appends b with invalid UTF-8 replaced by U+FFFD, as the
-// binlog path (cdc's function of the same name) does with text that its
+// decodeValidUTF8 appends b with invalid UTF-8 replaced by U+FFFD, as the
+// binlog path (cdc's appendValidUTF8) does with text that its
 // charset does not convert.
-func appendValidUTF8(dst, b []byte) []byte {
+func decodeValidUTF8(dst, b []byte) []byte {
 	for len(b) > 0 {
 		c, n := utf8.DecodeRune(b)
 		if c == utf8.RuneError && n == 1 {
@@ -333,11 +333,11 @@ func appendValidUTF8(dst, b []byte) []byte {
 	return dst
 }
 
-// decimalText returns a DECIMAL's text as the binlog path writes it: the
+// decodeDecimalText returns a DECIMAL's text as the binlog path writes it: the
 // server's text with the leading zeros of ZEROFILL removed.
-func decimalText(b []byte) ([]byte, error) {
-	if !isDecimal(b) {
-		return nil, errSyntax
+func decodeDecimalText(b []byte) ([]byte, error) {
+	if !keyIsDecimal(b) {
+		return nil, errDecodeSyntax
 	}
 	neg := b[0] == '-'
 	d := b
@@ -357,50 +357,50 @@ func decimalText(b []byte) ([]byte, error) {
 	return d[i:], nil
 }
 
-// parseUint parses decimal digits (ZEROFILL's leading zeros included)
+// decodeUint parses decimal digits (ZEROFILL's leading zeros included)
 // without allocating.
-func parseUint(b []byte) (uint64, error) {
+func decodeUint(b []byte) (uint64, error) {
 	if len(b) == 0 {
-		return 0, errSyntax
+		return 0, errDecodeSyntax
 	}
 	var n uint64
 	for _, c := range b {
 		if c < '0' || c > '9' {
-			return 0, errSyntax
+			return 0, errDecodeSyntax
 		}
 		d := uint64(c - '0')
 		if n > (math.MaxUint64-d)/10 {
-			return 0, errRange
+			return 0, errDecodeRange
 		}
 		n = n*10 + d
 	}
 	return n, nil
 }
 
-// parseInt parses an optional '-' and decimal digits.
-func parseInt(b []byte) (int64, error) {
+// decodeInt parses an optional '-' and decimal digits.
+func decodeInt(b []byte) (int64, error) {
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
 	}
-	u, err := parseUint(b)
+	u, err := decodeUint(b)
 	if err != nil {
 		return 0, err
 	}
 	if neg {
 		if u > 1<<63 {
-			return 0, errRange
+			return 0, errDecodeRange
 		}
 		return -int64(u), nil
 	}
 	if u > math.MaxInt64 {
-		return 0, errRange
+		return 0, errDecodeRange
 	}
 	return int64(u), nil
 }
 
-// digits parses exactly len(b) decimal digits.
-func digits(b []byte) (int, bool) {
+// decodeDigits parses exactly len(b) decimal digits.
+func decodeDigits(b []byte) (int, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
@@ -414,31 +414,31 @@ func digits(b []byte) (int, bool) {
 	return n, true
 }
 
-// parseDate parses the "YYYY-MM-DD" that starts b, zero and invalid dates
+// decodeDate parses the "YYYY-MM-DD" that starts b, zero and invalid dates
 // as they are.
-func parseDate(b []byte) (core.Civil, bool) {
+func decodeDate(b []byte) (core.Civil, bool) {
 	if len(b) < 10 || b[4] != '-' || b[7] != '-' {
 		return core.Civil{}, false
 	}
-	y, ok1 := digits(b[0:4])
-	m, ok2 := digits(b[5:7])
-	d, ok3 := digits(b[8:10])
+	y, ok1 := decodeDigits(b[0:4])
+	m, ok2 := decodeDigits(b[5:7])
+	d, ok3 := decodeDigits(b[8:10])
 	if !ok1 || !ok2 || !ok3 || m > 12 || d > 31 {
 		return core.Civil{}, false
 	}
 	return core.Civil{Year: y, Month: m, Day: d}, true
 }
 
-// parseDateTime parses "YYYY-MM-DD HH:MM:SS[.ffffff]".
-func parseDateTime(b []byte) (core.Civil, bool) {
-	c, ok := parseDate(b)
+// decodeDateTime parses "YYYY-MM-DD HH:MM:SS[.ffffff]".
+func decodeDateTime(b []byte) (core.Civil, bool) {
+	c, ok := decodeDate(b)
 	if !ok || len(b) < 19 || b[10] != ' ' || b[13] != ':' || b[16] != ':' {
 		return core.Civil{}, false
 	}
-	h, ok1 := digits(b[11:13])
-	mi, ok2 := digits(b[14:16])
-	s, ok3 := digits(b[17:19])
-	us, ok4 := fraction(b[19:])
+	h, ok1 := decodeDigits(b[11:13])
+	mi, ok2 := decodeDigits(b[14:16])
+	s, ok3 := decodeDigits(b[17:19])
+	us, ok4 := decodeFraction(b[19:])
 	if !ok1 || !ok2 || !ok3 || !ok4 || h > 23 || mi > 59 || s > 59 {
 		return core.Civil{}, false
 	}
@@ -446,23 +446,23 @@ func parseDateTime(b []byte) (core.Civil, bool) {
 	return c, true
 }
 
-// fraction parses "" or ".f" with 1-6 digits as microseconds.
-func fraction(b []byte) (int, bool) {
+// decodeFraction parses "" or ".f" with 1-6 digits as microseconds.
+func decodeFraction(b []byte) (int, bool) {
 	if len(b) == 0 {
 		return 0, true
 	}
 	if b[0] != '.' || len(b) < 2 || len(b) > 7 {
 		return 0, false
 	}
-	n, ok := digits(b[1:])
+	n, ok := decodeDigits(b[1:])
 	for i := len(b) - 1; i < 6; i++ {
 		n *= 10
 	}
 	return n, ok
 }
 
-// parseTime parses "[-]H+:MM:SS[.ffffff]" as signed microseconds.
-func parseTime(b []byte) (int64, bool) {
+// decodeTime parses "[-]H+:MM:SS[.ffffff]" as signed microseconds.
+func decodeTime(b []byte) (int64, bool) {
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
@@ -474,10 +474,10 @@ func parseTime(b []byte) (int64, bool) {
 	if colon == 0 || colon > 4 || len(b) < colon+6 || b[colon+3] != ':' {
 		return 0, false
 	}
-	h, ok1 := digits(b[:colon])
-	m, ok2 := digits(b[colon+1 : colon+3])
-	s, ok3 := digits(b[colon+4 : colon+6])
-	us, ok4 := fraction(b[colon+6:])
+	h, ok1 := decodeDigits(b[:colon])
+	m, ok2 := decodeDigits(b[colon+1 : colon+3])
+	s, ok3 := decodeDigits(b[colon+4 : colon+6])
+	us, ok4 := decodeFraction(b[colon+6:])
 	if !ok1 || !ok2 || !ok3 || !ok4 || m > 59 || s > 59 {
 		return 0, false
 	}

@@ -105,7 +105,7 @@ func FuzzDecode(f *testing.F) {
 			if strings.Contains(q, "invalid key value") != bad {
 				t.Fatalf("key column %d %q: CheckKey error %v, query %s", j, data, bad, q)
 			}
-			if lit := r.cols[r.keys[j]].lit; !bad && lit != litText && lit != litBinary && lit != litBit && !bytes.Contains([]byte(q), data) {
+			if lit := r.cols[r.keys[j]].lit; !bad && lit != keyLitText && lit != keyLitBinary && lit != keyLitBit && !bytes.Contains([]byte(q), data) {
 				t.Fatalf("key column %d %q not in the query %s", j, data, q)
 			}
 		}
@@ -117,30 +117,30 @@ func FuzzDecode(f *testing.F) {
 func rdrFuzzCheck(t *testing.T, c *colReader, data []byte, v core.Value) {
 	t.Helper()
 	switch c.op {
-	case opInt:
+	case colOpInt:
 		n, err := strconv.ParseInt(string(data), 10, 64)
 		if err != nil || v.Kind() != core.KindInt || v.Int() != n {
 			t.Fatalf("%s: %q decoded as %s, strconv %d %v", c.name, data, rdrShow(v), n, err)
 		}
-	case opUint:
+	case colOpUint:
 		n, err := strconv.ParseUint(string(data), 10, 64)
 		if err != nil || v.Kind() != core.KindUint || v.Uint() != n {
 			t.Fatalf("%s: %q decoded as %s, strconv %d %v", c.name, data, rdrShow(v), n, err)
 		}
-	case opFloat32, opFloat64:
+	case colOpFloat32, colOpFloat64:
 		f, err := strconv.ParseFloat(string(data), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || v.Float64() != f {
 			t.Fatalf("%s: %q decoded as %s, strconv %v %v", c.name, data, rdrShow(v), f, err)
 		}
-	case opString, opJSON, opEnum, opSet:
+	case colOpString, colOpJSON, colOpEnum, colOpSet:
 		if !utf8.Valid(v.Bytes()) {
 			t.Fatalf("%s: %q decoded as invalid UTF-8 %q", c.name, data, v.Bytes())
 		}
-	case opBytes, opGeometry, opVector:
+	case colOpBytes, colOpGeometry, colOpVector:
 		if !bytes.Equal(v.Bytes(), data) {
 			t.Fatalf("%s: %q decoded as %q", c.name, data, v.Bytes())
 		}
-	case opDate, opDateTime:
+	case colOpDate, colOpDateTime:
 		if got := v.String(); !strings.HasPrefix(string(data), got[:10]) {
 			t.Fatalf("%s: %q decoded as %s", c.name, data, got)
 		}

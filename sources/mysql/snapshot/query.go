@@ -74,44 +74,44 @@ type TableReader struct {
 type colOp uint8
 
 const (
-	opInt colOp = iota
-	opUint
-	opFloat32
-	opFloat64
-	opDecimal
-	opBit
-	opYear
-	opDate
-	opDateTime
-	opTimestamp
-	opTime
-	opString   // text in charset, converted to UTF-8
-	opJSON     // JSON text in charset
-	opBytes    // binary strings, and INET4/INET6/UUID in their binary form
-	opEnum     // the select list reads the 1-based index
-	opSet      // the select list reads the bitmask
-	opGeometry // SRID + WKB
-	opVector   // little-endian float32s
+	colOpInt colOp = iota
+	colOpUint
+	colOpFloat32
+	colOpFloat64
+	colOpDecimal
+	colOpBit
+	colOpYear
+	colOpDate
+	colOpDateTime
+	colOpTimestamp
+	colOpTime
+	colOpString   // text in charset, converted to UTF-8
+	colOpJSON     // JSON text in charset
+	colOpBytes    // binary strings, and INET4/INET6/UUID in their binary form
+	colOpEnum     // the select list reads the 1-based index
+	colOpSet      // the select list reads the bitmask
+	colOpGeometry // SRID + WKB
+	colOpVector   // little-endian float32s
 )
 
 // litKind is how ChunkQuery writes a key column's raw bytes as a literal.
-type litKind uint8
+type keyLitKind uint8
 
 const (
-	litNone     litKind = iota // not usable in a key
-	litInteger                 // integers, YEAR, ENUM index, SET bitmask: the digits
-	litDecimal                 // DECIMAL: the digits and point
-	litBit                     // BIT: big-endian bytes, written as a number
-	litTemporal                // DATE, DATETIME, TIMESTAMP, TIME: a quoted string the column converts
-	litText                    // _charset X'..' COLLATE collation
-	litBinary                  // X'..'
+	keyLitNone     keyLitKind = iota // not usable in a key
+	keyLitInteger                    // integers, YEAR, ENUM index, SET bitmask: the digits
+	keyLitDecimal                    // DECIMAL: the digits and point
+	keyLitBit                        // BIT: big-endian bytes, written as a number
+	keyLitTemporal                   // DATE, DATETIME, TIMESTAMP, TIME: a quoted string the column converts
+	keyLitText                       // _charset X'..' COLLATE collation
+	keyLitBinary                     // X'..'
 )
 
 // colReader is what the reader knows of one column.
 type colReader struct {
 	name    string
 	op      colOp
-	lit     litKind
+	lit     keyLitKind
 	expr    string // the select-list expression
 	charset binlog.Charset
 	cs, co  string // charset and collation names, for text literals
@@ -134,7 +134,7 @@ func NewTableReader(t *core.Table) (*TableReader, error) {
 	if t == nil || len(t.Columns) == 0 {
 		return nil, fmt.Errorf("snapshot: a table without columns cannot be read")
 	}
-	r := &TableReader{table: t, from: quoteIdent(t.Schema) + "." + quoteIdent(t.Name)}
+	r := &TableReader{table: t, from: sqlQuoteIdent(t.Schema) + "." + sqlQuoteIdent(t.Name)}
 	r.cols = make([]colReader, len(t.Columns))
 	var list strings.Builder
 	for i := range t.Columns {
@@ -214,9 +214,9 @@ func (r *TableReader) pickKey() error {
 // newColReader decides how column c is selected, decoded and compared.
 func newColReader(c *core.Column) (colReader, error) {
 	typ := &c.Type
-	cr := colReader{name: c.Name, expr: quoteIdent(c.Name)}
+	cr := colReader{name: c.Name, expr: sqlQuoteIdent(c.Name)}
 	textual := func(op colOp) {
-		cr.op, cr.lit = op, litText
+		cr.op, cr.lit = op, keyLitText
 		cr.cs, cr.co = strings.ToLower(typ.Charset), strings.ToLower(typ.Collation)
 		if cr.cs == "" && cr.co != "" {
 			if i := strings.IndexByte(cr.co, '_'); i > 0 {
@@ -234,18 +234,18 @@ func newColReader(c *core.Column) (colReader, error) {
 			cr.unkeyable = "its character set " + strconv.Quote(typ.Charset) + " is not known, so its literals could not be written"
 		}
 		if cr.charset == binlog.CharsetBinary {
-			cr.op, cr.lit = opBytes, litBinary
+			cr.op, cr.lit = colOpBytes, keyLitBinary
 		}
-		if !isNameWord(cr.cs) || !isNameWord(cr.co) {
+		if !sqlIsName(cr.cs) || !sqlIsName(cr.co) {
 			// Written unquoted in the literals (_cs X'..' COLLATE co).
 			cr.unkeyable = fmt.Sprintf("its charset %q or collation %q is not a plain name", typ.Charset, typ.Collation)
 		}
 	}
 	switch typ.Name {
 	case "tinyint", "smallint", "mediumint", "int", "bigint":
-		cr.op, cr.lit = opInt, litInteger
+		cr.op, cr.lit = colOpInt, keyLitInteger
 		if typ.Unsigned {
-			cr.op = opUint
+			cr.op = colOpUint
 		}
 	case "float", "double":
 		// The text protocol prints a FLOAT column with 6 significant
@@ -253,50 +253,50 @@ func newColReader(c *core.Column) (colReader, error) {
 		// DOUBLE expression the value prints as the shortest text that
 		// reads back as the same double, and a FLOAT widened to double
 		// narrows back exactly.
-		cr.op, cr.expr = opFloat64, "("+cr.expr+" + 0e0)"
+		cr.op, cr.expr = colOpFloat64, "("+cr.expr+" + 0e0)"
 		if typ.Name == "float" {
-			cr.op = opFloat32
+			cr.op = colOpFloat32
 		}
 		cr.unkeyable = "an approximate number, which a printed literal may not compare equal to"
 	case "decimal":
-		cr.op, cr.lit = opDecimal, litDecimal
+		cr.op, cr.lit = colOpDecimal, keyLitDecimal
 	case "bit":
-		cr.op, cr.lit, cr.width = opBit, litBit, typ.Length
+		cr.op, cr.lit, cr.width = colOpBit, keyLitBit, typ.Length
 		if cr.width == 0 {
 			cr.width = 1
 		}
 	case "year":
-		cr.op, cr.lit = opYear, litInteger
+		cr.op, cr.lit = colOpYear, keyLitInteger
 	case "date":
-		cr.op, cr.lit = opDate, litTemporal
+		cr.op, cr.lit = colOpDate, keyLitTemporal
 	case "datetime":
-		cr.op, cr.lit = opDateTime, litTemporal
+		cr.op, cr.lit = colOpDateTime, keyLitTemporal
 	case "timestamp":
-		cr.op, cr.lit = opTimestamp, litTemporal
+		cr.op, cr.lit = colOpTimestamp, keyLitTemporal
 	case "time":
-		cr.op, cr.lit = opTime, litTemporal
+		cr.op, cr.lit = colOpTime, keyLitTemporal
 	case "char", "varchar":
-		textual(opString)
+		textual(colOpString)
 	case "tinytext", "text", "mediumtext", "longtext":
-		textual(opString)
+		textual(colOpString)
 		if typ.JSON {
-			cr.op = opJSON
+			cr.op = colOpJSON
 		}
 		cr.unkeyable = "TEXT, which a unique key indexes by a hash (or a prefix), in no order"
 	case "json":
-		textual(opJSON)
+		textual(colOpJSON)
 		cr.unkeyable = "JSON, which has no order"
 	case "binary", "varbinary":
-		cr.op, cr.lit = opBytes, litBinary
+		cr.op, cr.lit = colOpBytes, keyLitBinary
 	case "tinyblob", "blob", "mediumblob", "longblob":
-		cr.op = opBytes
+		cr.op = colOpBytes
 		cr.unkeyable = "a BLOB, which a unique key indexes by a hash (or a prefix), in no order"
 	case "enum":
 		// The index, not the label: it is what the binlog holds and
 		// what an ENUM sorts by.
-		cr.op, cr.lit, cr.elems, cr.expr = opEnum, litInteger, typ.Elems, "("+cr.expr+" + 0)"
+		cr.op, cr.lit, cr.elems, cr.expr = colOpEnum, keyLitInteger, typ.Elems, "("+cr.expr+" + 0)"
 	case "set":
-		cr.op, cr.elems, cr.expr = opSet, typ.Elems, "("+cr.expr+" + 0)"
+		cr.op, cr.elems, cr.expr = colOpSet, typ.Elems, "("+cr.expr+" + 0)"
 		// Its comparisons by bitmask are correct, but the optimizer
 		// reads none as an index range: every chunk would scan the
 		// index from its start.
@@ -308,21 +308,21 @@ func newColReader(c *core.Column) (colReader, error) {
 		if typ.Name == "inet4" {
 			n = 4
 		}
-		cr.op, cr.lit, cr.expr = opBytes, litBinary, "CAST("+cr.expr+" AS BINARY("+strconv.Itoa(n)+"))"
+		cr.op, cr.lit, cr.expr = colOpBytes, keyLitBinary, "CAST("+cr.expr+" AS BINARY("+strconv.Itoa(n)+"))"
 	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
 		"geometrycollection", "geomcollection":
-		cr.op = opGeometry
+		cr.op = colOpGeometry
 		cr.unkeyable = "a spatial type, which has no order"
 	case "vector":
-		cr.op = opVector
+		cr.op = colOpVector
 		cr.unkeyable = "a VECTOR, which has no order"
 	default:
 		return cr, fmt.Errorf("type %q is not one the snapshot can read", typ.Name)
 	}
-	if typ.JSON && cr.op == opString {
-		cr.op = opJSON
+	if typ.JSON && cr.op == colOpString {
+		cr.op = colOpJSON
 	}
-	if cr.lit == litNone && cr.unkeyable == "" {
+	if cr.lit == keyLitNone && cr.unkeyable == "" {
 		cr.unkeyable = "its type cannot be compared reliably"
 	}
 	return cr, nil
@@ -353,7 +353,7 @@ func (r *TableReader) IntegerKey() bool {
 		return false
 	}
 	op := r.cols[r.keys[0]].op
-	return op == opInt || op == opUint
+	return op == colOpInt || op == colOpUint
 }
 
 // SelectList returns the column expressions ChunkQuery selects: every
@@ -369,7 +369,7 @@ func (r *TableReader) MinMaxQuery() string {
 	if !r.IntegerKey() {
 		return ""
 	}
-	k := quoteIdent(r.cols[r.keys[0]].name)
+	k := sqlQuoteIdent(r.cols[r.keys[0]].name)
 	return "SELECT MIN(" + k + "), MAX(" + k + ") FROM " + r.from
 }
 
@@ -412,7 +412,7 @@ func (r *TableReader) ChunkQuery(after, upto Key, limit int) string {
 	// a large chunk or an unbounded last one from turning into a table
 	// scan and a sort.
 	b.WriteString(" FORCE INDEX (")
-	b.WriteString(quoteIdent(r.index))
+	b.WriteString(sqlQuoteIdent(r.index))
 	b.WriteString(")")
 	where := " WHERE "
 	if after != nil {
@@ -429,7 +429,7 @@ func (r *TableReader) ChunkQuery(after, upto Key, limit int) string {
 		if j > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quoteIdent(r.cols[i].name))
+		b.WriteString(sqlQuoteIdent(r.cols[i].name))
 	}
 	if limit > 0 {
 		b.WriteString(" LIMIT ")
@@ -487,28 +487,28 @@ func (c *colReader) checkLiteral(v []byte) error {
 		return fmt.Errorf("a key value is NULL")
 	}
 	switch c.lit {
-	case litInteger:
-		if !isInteger(v) {
+	case keyLitInteger:
+		if !keyIsInteger(v) {
 			return fmt.Errorf("%q is not an integer", v)
 		}
-		if c.op == opEnum {
-			if k, err := parseUint(v); err != nil || k > uint64(len(c.elems)) {
+		if c.op == colOpEnum {
+			if k, err := decodeUint(v); err != nil || k > uint64(len(c.elems)) {
 				return fmt.Errorf("%q is not an index of the ENUM's %d labels", v, len(c.elems))
 			}
 		}
-	case litDecimal:
-		if !isDecimal(v) {
+	case keyLitDecimal:
+		if !keyIsDecimal(v) {
 			return fmt.Errorf("%q is not a decimal number", v)
 		}
-	case litBit:
+	case keyLitBit:
 		if len(v) > 8 {
 			return fmt.Errorf("a BIT value of %d bytes", len(v))
 		}
-	case litTemporal:
-		if !isTemporal(v) {
+	case keyLitTemporal:
+		if !keyIsTemporal(v) {
 			return fmt.Errorf("%q is not a date or time", v)
 		}
-	case litText, litBinary:
+	case keyLitText, keyLitBinary:
 	default:
 		return fmt.Errorf("the column cannot be a key column: %s", c.unkeyable)
 	}
@@ -519,32 +519,32 @@ func (c *colReader) checkLiteral(v []byte) error {
 // as the column does. For a value checkLiteral refuses (or bad), the value
 // is a name no column has (see ChunkQuery).
 func (c *colReader) compare(op string, v []byte, bad bool) string {
-	name := quoteIdent(c.name)
+	name := sqlQuoteIdent(c.name)
 	if bad || c.checkLiteral(v) != nil {
-		return name + " " + op + " " + quoteIdent("invalid key value for column "+c.name)
+		return name + " " + op + " " + sqlQuoteIdent("invalid key value for column "+c.name)
 	}
-	if c.op == opEnum && op != "=" {
+	if c.op == colOpEnum && op != "=" {
 		return c.enumRange(name, op, v)
 	}
 	var lit string
 	switch c.lit {
-	case litInteger, litDecimal:
+	case keyLitInteger, keyLitDecimal:
 		lit = string(v)
-	case litBit:
+	case keyLitBit:
 		var n uint64
 		for _, x := range v {
 			n = n<<8 | uint64(x)
 		}
 		lit = strconv.FormatUint(n, 10)
-	case litTemporal:
+	case keyLitTemporal:
 		lit = "'" + string(v) + "'"
-	case litText:
-		lit = "_" + c.cs + " " + hexLiteral(v)
+	case keyLitText:
+		lit = "_" + c.cs + " " + sqlHexLiteral(v)
 		if c.co != "" {
 			lit += " COLLATE " + c.co
 		}
 	default:
-		lit = hexLiteral(v)
+		lit = sqlHexLiteral(v)
 	}
 	return name + " " + op + " " + lit
 }
@@ -554,7 +554,7 @@ func (c *colReader) compare(op string, v []byte, bad bool) string {
 // index) as a scan of the whole index. Index 0 is the empty error value,
 // first in ENUM order.
 func (c *colReader) enumRange(name, op string, v []byte) string {
-	k, _ := parseUint(v)
+	k, _ := decodeUint(v)
 	lo, hi := uint64(0), uint64(len(c.elems))
 	switch op {
 	case ">":
@@ -582,19 +582,20 @@ func (c *colReader) enumRange(name, op string, v []byte) string {
 	return b.String()
 }
 
-func hexLiteral(v []byte) string {
-	const digits = "0123456789ABCDEF"
+// sqlHexLiteral writes v as a hexadecimal string literal, X'..'.
+func sqlHexLiteral(v []byte) string {
+	const hexDigits = "0123456789ABCDEF"
 	b := make([]byte, 0, 3+2*len(v))
 	b = append(b, 'X', '\'')
 	for _, x := range v {
-		b = append(b, digits[x>>4], digits[x&15])
+		b = append(b, hexDigits[x>>4], hexDigits[x&15])
 	}
 	return string(append(b, '\''))
 }
 
-// isInteger reports an optional '-' and 1-20 digits, which fit in a
+// keyIsInteger reports an optional '-' and 1-20 digits, which fit in a
 // BIGINT (signed or not) when they are a key's.
-func isInteger(v []byte) bool {
+func keyIsInteger(v []byte) bool {
 	if len(v) > 0 && v[0] == '-' {
 		v = v[1:]
 	}
@@ -609,32 +610,32 @@ func isInteger(v []byte) bool {
 	return true
 }
 
-// isDecimal reports an optional '-', digits and an optional point with
+// keyIsDecimal reports an optional '-', digits and an optional point with
 // digits after it.
-func isDecimal(v []byte) bool {
+func keyIsDecimal(v []byte) bool {
 	if len(v) > 0 && v[0] == '-' {
 		v = v[1:]
 	}
 	if len(v) == 0 || len(v) > 80 {
 		return false
 	}
-	digits, point := 0, false
+	nDigits, point := 0, false
 	for i, c := range v {
 		switch {
 		case c >= '0' && c <= '9':
-			digits++
+			nDigits++
 		case c == '.' && !point && i > 0 && i < len(v)-1:
 			point = true
 		default:
 			return false
 		}
 	}
-	return digits > 0
+	return nDigits > 0
 }
 
-// isTemporal reports text made of digits and the separators of DATE,
+// keyIsTemporal reports text made of digits and the separators of DATE,
 // DATETIME and TIME values, so that quoting it needs no escapes.
-func isTemporal(v []byte) bool {
+func keyIsTemporal(v []byte) bool {
 	if len(v) == 0 || len(v) > 32 {
 		return false
 	}
@@ -646,9 +647,9 @@ func isTemporal(v []byte) bool {
 	return true
 }
 
-// isNameWord reports a charset or collation name: letters, digits and
+// sqlIsName reports a charset or collation name: letters, digits and
 // underscores ("" too).
-func isNameWord(s string) bool {
+func sqlIsName(s string) bool {
 	for _, c := range []byte(s) {
 		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
 			return false
@@ -657,7 +658,7 @@ func isNameWord(s string) bool {
 	return true
 }
 
-// quoteIdent backquotes a name.
-func quoteIdent(s string) string {
+// sqlQuoteIdent backquotes a name.
+func sqlQuoteIdent(s string) string {
 	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
 }

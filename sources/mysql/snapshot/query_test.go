@@ -212,7 +212,7 @@ func rdrServerOrder(t *testing.T, conn *sql.Conn, r *TableReader) []rdrKeyed {
 func rdrKeyNames(r *TableReader) []string {
 	var names []string
 	for _, i := range r.KeyColumns() {
-		names = append(names, quoteIdent(r.Table().Columns[i].Name))
+		names = append(names, sqlQuoteIdent(r.Table().Columns[i].Name))
 	}
 	return names
 }
@@ -303,7 +303,7 @@ func rdrCheckMinMax(t *testing.T, conn *sql.Conn, r *TableReader, want []rdrKeye
 
 // Tables without a key they can be read by are keyless, with the reason,
 // and read whole in one query.
-func TestKeyless(t *testing.T) {
+func TestTableReaderKeyless(t *testing.T) {
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	db := m.DB()
 	w := rdrConn(t, db)
@@ -436,7 +436,7 @@ func TestChunkQueryText(t *testing.T) {
 
 // Keys survive a checkpoint's JSON strings, empty values and bytes that
 // are not UTF-8 included.
-func TestKeyStrings(t *testing.T) {
+func TestKeyStringsRoundTrip(t *testing.T) {
 	for _, k := range []Key{nil, {}, {[]byte{}}, {[]byte("1"), []byte("\xff\x00 é"), []byte{}}} {
 		s := k.Strings()
 		got, err := KeyFromStrings(s)
