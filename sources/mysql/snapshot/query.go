@@ -94,12 +94,12 @@ const (
 	colOpVector   // little-endian float32s
 )
 
-// litKind is how ChunkQuery writes a key column's raw bytes as a literal.
+// keyLitKind is how ChunkQuery writes a key column's raw bytes as a literal.
 type keyLitKind uint8
 
 const (
 	keyLitNone     keyLitKind = iota // not usable in a key
-	keyLitInteger                    // integers, YEAR, ENUM index, SET bitmask: the digits
+	keyLitInteger                    // integers, YEAR, ENUM index: the digits
 	keyLitDecimal                    // DECIMAL: the digits and point
 	keyLitBit                        // BIT: big-endian bytes, written as a number
 	keyLitTemporal                   // DATE, DATETIME, TIMESTAMP, TIME: a quoted string the column converts
@@ -122,11 +122,14 @@ type colReader struct {
 }
 
 // NewTableReader returns a reader of t. It picks the key the rows are read
-// in: the primary key, else the first unique key whose columns are all NOT
-// NULL; a key qualifies when none of its columns is a prefix and all are of
-// types whose order and comparisons ChunkQuery reproduces exactly (not
-// FLOAT, DOUBLE, TEXT, BLOB, JSON, spatial). A table without a qualifying
-// key is keyless (KeylessReason says why): it is read in one pass.
+// in: the primary key, else (when there is none, or it does not qualify)
+// the first qualifying unique key whose columns are all NOT NULL. A key
+// qualifies when none of its columns is a prefix and all are of types whose
+// order and comparisons ChunkQuery reproduces exactly and the server reads
+// as index ranges: not FLOAT or DOUBLE (approximate), TEXT or BLOB (a
+// MariaDB unique key on them is a hash), JSON, SET, spatial or VECTOR. A
+// table without a qualifying key is keyless (KeylessReason says why, key
+// by key): it is read in one pass.
 //
 // It is an error for t to have a column of a type Decode cannot read, or a
 // key naming a column t does not have.
