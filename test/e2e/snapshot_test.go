@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -202,3 +204,258 @@ var _ = context.Background
 
 func readFile(path string) ([]byte, error)     { return os.ReadFile(path) }
 func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
+
+// snapWorkload changes the tables of a snapshot test until stop is
+// closed: inserts, updates (key changes too), deletes, in transactions of
+// several statements over all the tables, and now and then an ALTER
+// TABLE. It returns the number of transactions committed.
+func snapWorkload(t *testing.T, m *harness.MariaDB, db string, maxID int64, stop <-chan struct{}, alters bool) <-chan int {
+	t.Helper()
+	done := make(chan int, 1)
+	c := mysqlConn(t, m)
+	go func() {
+		rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+		n := 0
+		next := maxID + 1
+		altered := 0
+		defer func() { done <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var qs []string
+			for range 1 + rng.IntN(4) {
+				id := 1 + rng.Int64N(maxID)
+				switch rng.IntN(9) {
+				case 0, 1:
+					qs = append(qs, fmt.Sprintf("INSERT INTO %s.big (id, a, b, c) VALUES (%d, %d, 'ins%d', %d)", db, next, rng.IntN(1000), next, rng.Int64N(1<<40)))
+					next++
+				case 2, 3:
+					qs = append(qs, fmt.Sprintf("UPDATE %s.big SET a = a + 1, b = CONCAT('u', %d) WHERE id = %d", db, rng.IntN(100), id))
+				case 4:
+					qs = append(qs, fmt.Sprintf("DELETE FROM %s.big WHERE id = %d", db, id))
+				case 5:
+					// A key change: the row moves to a fresh id.
+					qs = append(qs, fmt.Sprintf("UPDATE %s.big SET id = %d WHERE id = %d", db, next, id))
+					next++
+				case 6:
+					qs = append(qs, fmt.Sprintf("UPDATE %s.pairs SET v = v + 1 WHERE k1 = 'k%d' AND k2 = %d", db, id%500, id%200))
+				case 7:
+					qs = append(qs, fmt.Sprintf("DELETE FROM %s.pairs WHERE k1 = 'k%d' AND k2 = %d", db, id%500, id%200),
+						fmt.Sprintf("INSERT IGNORE INTO %s.pairs (k1, k2, v) VALUES ('k%d', %d, 1)", db, rng.IntN(500), rng.IntN(200)))
+				case 8:
+					qs = append(qs, fmt.Sprintf("INSERT INTO %s.bag (a, b) VALUES (%d, 'w')", db, rng.IntN(50)),
+						fmt.Sprintf("DELETE FROM %s.bag WHERE a = %d LIMIT 1", db, rng.IntN(50)))
+				}
+			}
+			if _, err := c.ExecContext(context.Background(), "BEGIN"); err != nil {
+				t.Errorf("workload: %v", err)
+				return
+			}
+			ok := true
+			for _, q := range qs {
+				if _, err := c.ExecContext(context.Background(), q); err != nil {
+					if strings.Contains(err.Error(), "Duplicate entry") {
+						continue
+					}
+					t.Errorf("workload: %s: %v", q, err)
+					ok = false
+					break
+				}
+			}
+			end := "COMMIT"
+			if !ok {
+				end = "ROLLBACK"
+			}
+			if _, err := c.ExecContext(context.Background(), end); err != nil || !ok {
+				if err != nil {
+					t.Errorf("workload: %v", err)
+				}
+				return
+			}
+			n++
+			if alters && n%400 == 0 && altered < 3 {
+				altered++
+				mustExec(t, c, fmt.Sprintf("ALTER TABLE %s.pairs ADD COLUMN x%d INT DEFAULT %d", db, altered, altered))
+			}
+		}
+	}()
+	return done
+}
+
+// createSnapTables makes the tables of the workload: big (rows rows, an
+// integer key), pairs (a composite key), bag (no key, duplicates).
+func createSnapTables(t *testing.T, c *sql.Conn, db string, rows int) {
+	t.Helper()
+	mustExec(t, c, "DROP DATABASE IF EXISTS "+db, "CREATE DATABASE "+db,
+		"CREATE TABLE "+db+".big (id BIGINT PRIMARY KEY, a INT, b VARCHAR(40), c BIGINT, d DATETIME(3), e DECIMAL(10,2))",
+		"CREATE TABLE "+db+".pairs (k1 VARCHAR(10), k2 INT, v INT, PRIMARY KEY (k1, k2))",
+		"CREATE TABLE "+db+".bag (a INT, b VARCHAR(10))")
+	fillRows(t, c, db+".big", rows, "id, a, b, c, d, e", "seq, seq % 1000, CONCAT('row', seq), seq * 7919, '2020-01-01' + INTERVAL seq SECOND, seq / 100")
+	fillRows(t, c, db+".pairs", 100000, "k1, k2, v", "CONCAT('k', seq % 500), seq DIV 500, seq")
+	fillRows(t, c, db+".bag", 3000, "a, b", "seq % 50, 'b'")
+}
+
+// A snapshot of tables of about 2M rows while a workload changes them
+// (key changes, deletes, inserts, a keyless table, ALTER TABLE): once
+// the copy and the catch-up are done, the target equals the source
+// (syncer verify, and the tests' own comparison).
+func TestSnapshotUnderWorkload(t *testing.T) {
+	m := sharedDB(t)
+	pg := sharedPG(t)
+	my := mysqlConn(t, m)
+	rows := envInt(t, "SYNCER_SNAPSHOT_ROWS", 1_900_000)
+	const db = "snapload"
+	createSnapTables(t, my, db, rows)
+	dir := t.TempDir()
+	path := writePipeline(t, dir, pipelineSpec{name: "snapload", source: m.DSN(), target: pg.DSN(), include: []string{db + ".*"},
+		sinkOpts: "      keyless_tables: full_row\n"})
+	addSnapshotSettings(t, path, "    snapshot:\n      chunk_rows: 20000\n")
+	stop := make(chan struct{})
+	done := snapWorkload(t, m, db, int64(rows), stop, true)
+	start := time.Now()
+	r := startSyncer(t, path)
+	waitSnapshotDone(t, pg, r, "snapload", 10*time.Minute)
+	copyTook := time.Since(start)
+	time.Sleep(2 * time.Second) // the workload goes on after the copy
+	close(stop)
+	txs := <-done
+	waitCaughtUp(t, m, pg, r, "snapload", 3*time.Minute)
+	r.stop()
+	t.Logf("%d rows copied in %s under %d concurrent transactions", rows, copyTook.Round(time.Millisecond), txs)
+	if txs < 100 {
+		t.Errorf("the workload committed only %d transactions: the test did not exercise the copy under changes", txs)
+	}
+	out, code := syncerCmd(t, "verify", path)
+	if code != 0 || !strings.Contains(out, "all 3 tables equal") {
+		t.Fatalf("syncer verify: exit %d\n%s\n%s", code, out, r.errb.String())
+	}
+	pc := pgConn(t, pg)
+	compareTable(t, my, pc, db, "pairs")
+	compareTable(t, my, pc, db, "bag")
+	compareChecksum(t, my, pc, db, "big")
+}
+
+// compareChecksum compares a big table by count and an order-independent
+// checksum of (id, a, b, c) on both sides, so the tests' own check of the
+// large table does not rest on syncer verify.
+func compareChecksum(t *testing.T, my *sql.Conn, pc *pgx.Conn, db, table string) {
+	t.Helper()
+	var n1, n2 int64
+	var s1, s2 string
+	if err := my.QueryRowContext(t.Context(), fmt.Sprintf("SELECT COUNT(*), CAST(COALESCE(SUM(CAST(CONV(SUBSTR(MD5(CONCAT_WS('|', id, a, b, c)), 1, 12), 16, 10) AS UNSIGNED)), 0) AS CHAR) FROM %s.%s", db, table)).Scan(&n1, &s1); err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.QueryRow(t.Context(), fmt.Sprintf(`SELECT count(*), COALESCE(sum(('x' || substr(md5(concat_ws('|', id, a, b, c)), 1, 12))::bit(48)::bigint), 0)::text FROM %s.%s`, db, table)).Scan(&n2, &s2); err != nil {
+		t.Fatal(err)
+	}
+	if n1 != n2 || s1 != s2 {
+		t.Errorf("%s.%s: source %d rows (checksum %s), target %d rows (checksum %s)", db, table, n1, s1, n2, s2)
+	}
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+// committedRows is the copy's progress in the sink's checkpoint: rows of
+// finished tables plus rows of tables in progress; done reports the copy
+// complete.
+func committedRows(t *testing.T, pc *pgx.Conn, pipeline string) (rows int64, done bool) {
+	t.Helper()
+	s, ok := sinkSnapshot(t, pc, pipeline)
+	if !ok {
+		return 0, false
+	}
+	p, err := snapshotpkg.ReadProgress(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p == nil {
+		return 0, true
+	}
+	rows = p.DoneRows
+	for _, tt := range p.Tables {
+		rows += tt.Rows
+	}
+	return rows, len(p.Tables) == 0
+}
+
+// Kill -9 during the snapshot five times, at random moments, under a
+// workload: every restart resumes from the committed chunks (the copied
+// rows never go back to zero), and the target ends equal to the source.
+func TestSnapshotKillResume(t *testing.T) {
+	m := sharedDB(t)
+	pg := sharedPG(t)
+	my := mysqlConn(t, m)
+	rows := envInt(t, "SYNCER_SNAPSHOT_KILL_ROWS", 600_000)
+	const db = "snapkill"
+	createSnapTables(t, my, db, rows)
+	dir := t.TempDir()
+	path := writePipeline(t, dir, pipelineSpec{name: "snapkill", source: m.DSN(), target: pg.DSN(), include: []string{db + ".*"},
+		sinkOpts: "      keyless_tables: full_row\n"})
+	addSnapshotSettings(t, path, "    snapshot:\n      chunk_rows: 5000\n")
+	stop := make(chan struct{})
+	done := snapWorkload(t, m, db, int64(rows), stop, true)
+	pc := pgConn(t, pg)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
+	var last int64
+	for kill := 1; kill <= 5; kill++ {
+		r := startSyncer(t, path)
+		// Let it commit more of the copy, then kill it at a random moment.
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			n, complete := committedRows(t, pc, "snapkill")
+			if complete {
+				t.Fatalf("the snapshot ended before kill %d: make the tables bigger (SYNCER_SNAPSHOT_KILL_ROWS=%d)", kill, 2*rows)
+			}
+			if n > last {
+				break
+			}
+			if r.exited() || time.Now().After(deadline) {
+				t.Fatalf("run %d: no progress beyond %d rows\n%s", kill, last, r.errb.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(100+rng.IntN(900)) * time.Millisecond)
+		r.kill()
+		n, complete := committedRows(t, pc, "snapkill")
+		if complete {
+			t.Fatalf("the snapshot ended before kill %d: make the tables bigger (SYNCER_SNAPSHOT_KILL_ROWS=%d)", kill, 2*rows)
+		}
+		if n < last {
+			t.Fatalf("after kill %d the committed copy went back from %d to %d rows", kill, last, n)
+		}
+		if kill > 1 && !strings.Contains(r.errb.String(), "snapshot: resuming the copy from the sink's checkpoint") {
+			t.Errorf("run %d did not resume the copy:\n%s", kill, r.errb.String())
+		}
+		t.Logf("kill %d: %d rows committed", kill, n)
+		last = n
+	}
+	r := startSyncer(t, path)
+	waitSnapshotDone(t, pg, r, "snapkill", 5*time.Minute)
+	if strings.Contains(r.errb.String(), "snapshot: copying the included tables") {
+		t.Errorf("the last run started the copy over:\n%s", r.errb.String())
+	}
+	close(stop)
+	<-done
+	waitCaughtUp(t, m, pg, r, "snapkill", 3*time.Minute)
+	r.stop()
+	out, code := syncerCmd(t, "verify", path)
+	if code != 0 || !strings.Contains(out, "all 3 tables equal") {
+		t.Fatalf("syncer verify after 5 kills: exit %d\n%s\n%s", code, out, r.errb.String())
+	}
+	compareChecksum(t, my, pc, db, "big")
+	compareTable(t, my, pc, db, "bag")
+}
