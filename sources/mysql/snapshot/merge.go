@@ -455,6 +455,16 @@ func (m *Merger) next(ctx context.Context) (*core.Record, error) {
 			}
 			continue
 		}
+		if m.held() {
+			// Every chunk of the run is read at the one shared view
+			// position: the stream may not pass it until the copy ends.
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+			continue
+		}
 		r := m.head
 		m.head = nil
 		if out := m.observe(r); out != nil {
@@ -462,6 +472,16 @@ func (m *Merger) next(ctx context.Context) (*core.Record, error) {
 			return out, nil
 		}
 	}
+}
+
+// held reports whether the next stream record must wait: a shared view
+// is open (viewShared) and the record lies past its position.
+func (m *Merger) held() bool {
+	if m.readers == nil || m.readers.mode != viewShared || m.inTx || m.head == nil || !m.prog.active() {
+		return false
+	}
+	at, open := m.readers.sharedPosition()
+	return open && at.Less(m.head.Position)
 }
 
 // observe updates the merger with a stream record about to be emitted

@@ -63,7 +63,9 @@ type readers struct {
 
 	// The shared view (viewShared), opened at the first chunk.
 	sharedOnce sync.Once
+	sharedMu   sync.Mutex
 	shared     core.Position
+	sharedOpen bool
 	sharedErr  error
 }
 
@@ -129,7 +131,14 @@ func (rs *readers) release(c *sql.Conn) { rs.free <- c }
 // begin opens the chunk's view on c and returns its position.
 func (rs *readers) begin(ctx context.Context, c *sql.Conn) (core.Position, error) {
 	if rs.mode == viewShared {
-		rs.sharedOnce.Do(func() { rs.shared, rs.sharedErr = rs.openShared(ctx) })
+		rs.sharedOnce.Do(func() {
+			p, err := rs.openShared(ctx)
+			rs.sharedMu.Lock()
+			rs.shared, rs.sharedErr, rs.sharedOpen = p, err, err == nil
+			rs.sharedMu.Unlock()
+		})
+		rs.sharedMu.Lock()
+		defer rs.sharedMu.Unlock()
 		return rs.shared, rs.sharedErr
 	}
 	if _, err := c.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT"); err != nil {
@@ -167,6 +176,13 @@ func (rs *readers) begin(ctx context.Context, c *sql.Conn) (core.Position, error
 	return p, nil
 }
 
+// sharedPosition returns the shared view's position, once it is open.
+func (rs *readers) sharedPosition() (core.Position, bool) {
+	rs.sharedMu.Lock()
+	defer rs.sharedMu.Unlock()
+	return rs.shared, rs.sharedOpen
+}
+
 // end closes the chunk's view.
 func (rs *readers) end(c *sql.Conn) error {
 	if rs.mode == viewShared {
@@ -184,7 +200,13 @@ func (rs *readers) openShared(ctx context.Context) (core.Position, error) {
 	if len(rs.all) == 0 {
 		return core.Position{}, errors.New("snapshot: no reader connections")
 	}
-	lock := rs.all[0]
+	// The lock is taken on a connection of its own: UNLOCK TABLES on a
+	// reader's session could end that reader's transaction with it.
+	lock, err := rs.db.Conn(ctx)
+	if err != nil {
+		return core.Position{}, fmt.Errorf("snapshot: connect for the read lock: %w", err)
+	}
+	defer lock.Close()
 	start := time.Now()
 	// The lock waits for running statements and blocks commits while it
 	// waits: give up rather than stall the server for long.
