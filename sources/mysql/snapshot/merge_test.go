@@ -25,7 +25,9 @@ type model struct {
 	bag   map[string]map[string]int    // table → row → count
 }
 
-func newModel() *model { return &model{keyed: map[string]map[string]string{}, bag: map[string]map[string]int{}} }
+func newModel() *model {
+	return &model{keyed: map[string]map[string]string{}, bag: map[string]map[string]int{}}
+}
 
 func rowText(vals []core.Value) string {
 	parts := make([]string, len(vals))
