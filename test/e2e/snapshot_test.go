@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -458,4 +459,163 @@ func TestSnapshotKillResume(t *testing.T) {
 	}
 	compareChecksum(t, my, pc, db, "big")
 	compareTable(t, my, pc, db, "bag")
+}
+
+// The snapshot modes: schema_only creates the targets without rows,
+// never copies nothing, always copies everything again at each start
+// (emptying the targets first, so rows deleted while stopped go too) and
+// streams from the current position.
+func TestSnapshotModes(t *testing.T) {
+	m := sharedDB(t)
+	pg := sharedPG(t)
+	my := mysqlConn(t, m)
+	pc := pgConn(t, pg)
+	for _, mode := range []string{"schema_only", "never", "always"} {
+		db := "snapmode_" + mode
+		mustExec(t, my, "DROP DATABASE IF EXISTS "+db, "CREATE DATABASE "+db,
+			"CREATE TABLE "+db+".t (id INT PRIMARY KEY, v VARCHAR(10))",
+			"INSERT INTO "+db+".t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+		dir := t.TempDir()
+		name := "snapmode-" + strings.ReplaceAll(mode, "_", "-")
+		path := writePipeline(t, dir, pipelineSpec{name: name, source: m.DSN(), target: pg.DSN(), include: []string{db + ".*"}})
+		addSnapshotSettings(t, path, "    snapshot:\n      mode: "+mode+"\n")
+		r := startSyncer(t, path)
+		waitLog(t, r, "schema reconstructed", time.Minute)
+		mustExec(t, my, "INSERT INTO "+db+".t VALUES (4, 'd')")
+		waitSnapshotDone(t, pg, r, name, time.Minute)
+		waitCaughtUp(t, m, pg, r, name, time.Minute)
+		r.stop()
+		var n int
+		err := pc.QueryRow(t.Context(), "SELECT count(*) FROM "+db+".t").Scan(&n)
+		switch mode {
+		case "schema_only":
+			if err != nil || n != 1 {
+				t.Errorf("schema_only: target has %d rows (err %v), want the one inserted after the start", n, err)
+			}
+		case "never":
+			if err != nil || n != 1 {
+				t.Errorf("never: target has %d rows (err %v), want the one inserted after the start", n, err)
+			}
+		case "always":
+			if err != nil || n != 4 {
+				t.Errorf("always: target has %d rows (err %v), want 4", n, err)
+			}
+			// While stopped: a delete and an insert; the next start
+			// copies again, so the target loses the deleted row.
+			mustExec(t, my, "DELETE FROM "+db+".t WHERE id = 1", "INSERT INTO "+db+".t VALUES (5, 'e')")
+			r = startSyncer(t, path)
+			waitSnapshotDone(t, pg, r, name, time.Minute)
+			waitCaughtUp(t, m, pg, r, name, time.Minute)
+			r.stop()
+			if !strings.Contains(r.errb.String(), "snapshot mode always: copying every table again") {
+				t.Errorf("always: the second start did not copy again:\n%s", r.errb.String())
+			}
+			compareTable(t, my, pc, db, "t")
+		}
+	}
+}
+
+// A re-snapshot of one table while the pipeline streams rebuilds its
+// target (rows lost there come back, rows added there go), and a table
+// the include list covers after a restart is copied by itself.
+func TestSnapshotResnapshotAndNewTable(t *testing.T) {
+	m := sharedDB(t)
+	pg := sharedPG(t)
+	my := mysqlConn(t, m)
+	pc := pgConn(t, pg)
+	const db = "snapre"
+	mustExec(t, my, "DROP DATABASE IF EXISTS "+db, "CREATE DATABASE "+db,
+		"CREATE TABLE snapre.a (id INT PRIMARY KEY, v INT)",
+		"CREATE TABLE snapre.b (id INT PRIMARY KEY, v INT)",
+		"CREATE TABLE snapre.later (id INT PRIMARY KEY, v INT)")
+	fillRows(t, my, "snapre.a", 30000, "id, v", "seq, seq")
+	fillRows(t, my, "snapre.b", 1000, "id, v", "seq, seq")
+	fillRows(t, my, "snapre.later", 2000, "id, v", "seq, seq")
+	dir := t.TempDir()
+	spec := pipelineSpec{name: "snapre", source: m.DSN(), target: pg.DSN(), include: []string{"snapre.a", "snapre.b"}}
+	path := writePipeline(t, dir, spec)
+	addSnapshotSettings(t, path, "    snapshot:\n      chunk_rows: 2000\n")
+	r := startSyncer(t, path)
+	waitSnapshotDone(t, pg, r, "snapre", time.Minute)
+	// The target of a drifts: rows lost, a row added, a value changed.
+	for _, q := range []string{"DELETE FROM snapre.a WHERE id % 10 = 0", "INSERT INTO snapre.a VALUES (-1, -1)", "UPDATE snapre.a SET v = 0 WHERE id = 7"} {
+		if _, err := pc.Exec(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, code := syncerCmd(t, "verify", "--tables", "snapre.a", path)
+	if code != 1 {
+		t.Fatalf("verify of the drifted target: exit %d\n%s", code, out)
+	}
+	// A workload goes on while a is copied again.
+	stop := make(chan struct{})
+	wdone := make(chan struct{})
+	go func() {
+		defer close(wdone)
+		c := mysqlConn(t, m)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			mustExec(t, c, fmt.Sprintf("UPDATE snapre.a SET v = v + 1 WHERE id = %d", 1+i%30000),
+				fmt.Sprintf("INSERT INTO snapre.b VALUES (%d, 0)", 10000+i))
+		}
+	}()
+	out, code = syncerCmd(t, "snapshot", "--table", "snapre.a", path)
+	if code != 0 || !strings.Contains(out, "re-snapshot of snapre.a requested") || !strings.Contains(out, "running") {
+		t.Fatalf("syncer snapshot: exit %d\n%s", code, out)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(r.errb.String(), "snapshot: complete") || strings.Count(r.errb.String(), "snapshot: table copied") < 3 {
+		if time.Now().After(deadline) || r.exited() {
+			t.Fatalf("the re-snapshot did not complete\n%s", r.errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(stop)
+	<-wdone
+	waitCaughtUp(t, m, pg, r, "snapre", time.Minute)
+	out, code = syncerCmd(t, "verify", path)
+	if code != 0 {
+		t.Fatalf("verify after the re-snapshot: exit %d\n%s\n%s", code, out, r.errb.String())
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "state", "snapre", "snapshot-requests"))
+	if len(entries) != 0 {
+		t.Errorf("the request is still in the state directory after its copy: %v", entries)
+	}
+	r.stop()
+	// The include list grows: the next start copies the new table.
+	spec.include = append(spec.include, "snapre.later")
+	path = writePipeline(t, dir, spec)
+	mustExec(t, my, "INSERT INTO snapre.later VALUES (9999, 1)")
+	r = startSyncer(t, path)
+	waitSnapshotDone(t, pg, r, "snapre", time.Minute)
+	waitCaughtUp(t, m, pg, r, "snapre", time.Minute)
+	r.stop()
+	if !strings.Contains(r.errb.String(), "a table the include list now covers is copied") {
+		t.Errorf("the new table was not reported:\n%s", r.errb.String())
+	}
+	out, code = syncerCmd(t, "verify", path)
+	if code != 0 || !strings.Contains(out, "all 3 tables equal") {
+		t.Fatalf("verify after the include list grew: exit %d\n%s", code, out)
+	}
+	// A table the pipeline does not replicate cannot be requested.
+	out, code = syncerCmd(t, "snapshot", "--table", "snapre.nope", path)
+	if code != 1 || !strings.Contains(out, "does not replicate snapre.nope") {
+		t.Errorf("snapshot of an excluded table: exit %d\n%s", code, out)
+	}
+}
+
+// waitLog waits for a line of syncer's log containing s.
+func waitLog(t *testing.T, r *syncerRun, s string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(r.errb.String(), s) {
+		if r.exited() || time.Now().After(deadline) {
+			t.Fatalf("syncer did not log %q\n%s", s, r.errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

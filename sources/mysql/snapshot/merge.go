@@ -424,6 +424,11 @@ func (m *Merger) next(ctx context.Context) (*core.Record, error) {
 			}
 			continue
 		}
+		if !m.inTx {
+			// Between transactions: plan changes take effect at a
+			// boundary of the stream.
+			m.pollRequests()
+		}
 		if ok, err := m.tryInject(); err != nil {
 			return nil, err
 		} else if ok {
@@ -468,7 +473,9 @@ func (m *Merger) next(ctx context.Context) (*core.Record, error) {
 		r := m.head
 		m.head = nil
 		if out := m.observe(r); out != nil {
-			m.maybeLog()
+			if r.TxEnd {
+				m.maybeLog()
+			}
 			return out, nil
 		}
 	}
