@@ -504,6 +504,7 @@ func TestSnapshotModes(t *testing.T) {
 			// copies again, so the target loses the deleted row.
 			mustExec(t, my, "DELETE FROM "+db+".t WHERE id = 1", "INSERT INTO "+db+".t VALUES (5, 'e')")
 			r = startSyncer(t, path)
+			waitLog(t, r, "snapshot: complete", time.Minute)
 			waitSnapshotDone(t, pg, r, name, time.Minute)
 			waitCaughtUp(t, m, pg, r, name, time.Minute)
 			r.stop()
@@ -591,6 +592,9 @@ func TestSnapshotResnapshotAndNewTable(t *testing.T) {
 	path = writePipeline(t, dir, spec)
 	mustExec(t, my, "INSERT INTO snapre.later VALUES (9999, 1)")
 	r = startSyncer(t, path)
+	// (The sink's last checkpoint says the copy is complete until this
+	// run commits its first one: wait for the table's copy in the log.)
+	waitLog(t, r, "table=snapre.later rows=", time.Minute)
 	waitSnapshotDone(t, pg, r, "snapre", time.Minute)
 	waitCaughtUp(t, m, pg, r, "snapre", time.Minute)
 	r.stop()
@@ -617,5 +621,67 @@ func waitLog(t *testing.T, r *syncerRun, s string, timeout time.Duration) {
 			t.Fatalf("syncer did not log %q\n%s", s, r.errb.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// DDL while the tables are being copied: a column added, a table renamed,
+// a primary key changed, a table dropped, a table truncated. The copy
+// follows each (a chunk read before the change is read again, a table
+// whose key changed is copied again) and the target ends equal.
+func TestSnapshotDDLDuringCopy(t *testing.T) {
+	m := sharedDB(t)
+	pg := sharedPG(t)
+	my := mysqlConn(t, m)
+	const db = "snapddl"
+	mustExec(t, my, "DROP DATABASE IF EXISTS "+db, "CREATE DATABASE "+db)
+	for _, name := range []string{"addcol", "renamed", "newkey", "dropped", "truncated"} {
+		mustExec(t, my, "CREATE TABLE snapddl."+name+" (id INT PRIMARY KEY, v INT, s VARCHAR(30))")
+		fillRows(t, my, "snapddl."+name, 150000, "id, v, s", "seq, seq % 100, CONCAT('s', seq)")
+	}
+	dir := t.TempDir()
+	path := writePipeline(t, dir, pipelineSpec{name: "snapddl", source: m.DSN(), target: pg.DSN(), include: []string{db + ".*"}})
+	addSnapshotSettings(t, path, "    snapshot:\n      chunk_rows: 1000\n      parallel: 2\n")
+	r := startSyncer(t, path)
+	pc := pgConn(t, pg)
+	// Wait until the copy has begun, then change every table.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if n, _ := committedRows(t, pc, "snapddl"); n > 0 {
+			break
+		}
+		if time.Now().After(deadline) || r.exited() {
+			t.Fatalf("the copy did not start\n%s", r.errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mustExec(t, my,
+		"ALTER TABLE snapddl.addcol ADD COLUMN extra INT NOT NULL DEFAULT 5",
+		"UPDATE snapddl.addcol SET extra = 6 WHERE id % 1000 = 1",
+		"RENAME TABLE snapddl.renamed TO snapddl.renamed2",
+		"UPDATE snapddl.renamed2 SET v = -1 WHERE id % 500 = 0",
+		"ALTER TABLE snapddl.newkey DROP PRIMARY KEY, ADD PRIMARY KEY (v, id)",
+		"DELETE FROM snapddl.newkey WHERE id % 7 = 0",
+		"DROP TABLE snapddl.dropped",
+		"TRUNCATE TABLE snapddl.truncated",
+		"INSERT INTO snapddl.truncated VALUES (1, 1, 'after truncate'), (200000, 2, 'after truncate')")
+	if n, done := committedRows(t, pc, "snapddl"); done || n >= 750000 {
+		t.Fatalf("the copy ended before the DDL (%d rows committed): make the tables bigger", n)
+	}
+	waitSnapshotDone(t, pg, r, "snapddl", 3*time.Minute)
+	waitCaughtUp(t, m, pg, r, "snapddl", time.Minute)
+	r.stop()
+	if testing.Verbose() {
+		t.Log(r.errb.String())
+	}
+	out, code := syncerCmd(t, "verify", path)
+	if code != 0 || !strings.Contains(out, "all 4 tables equal") {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, r.errb.String())
+	}
+	var gone bool
+	if err := pc.QueryRow(t.Context(), "SELECT to_regclass('snapddl.dropped') IS NULL AND to_regclass('snapddl.renamed') IS NULL").Scan(&gone); err != nil || !gone {
+		t.Errorf("the dropped and the renamed tables' old targets remain (err %v)", err)
+	}
+	for _, table := range []string{"addcol", "renamed2", "newkey", "truncated"} {
+		compareTable(t, my, pc, db, table)
 	}
 }

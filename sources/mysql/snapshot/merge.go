@@ -128,7 +128,7 @@ type Merger struct {
 	dirty    bool
 	runs     map[*tableToken]*tableRun
 	versions map[string]*core.Table // included tables now, by tableKey
-	suppress map[*core.Table]bool   // cache: row records of this version are dropped
+	filters  map[*core.Table]*rowFilter // cache: what the copy does to the row changes of a table version
 
 	sched []*chunk // chunks in flight, in view order
 	inj   *chunk   // the chunk being emitted
@@ -218,7 +218,7 @@ func Open(ctx context.Context, stream Stream, cfg Config) (*Merger, error) {
 		cfg.Included = func(string, string) bool { return true }
 	}
 	m := &Merger{cfg: cfg, log: cfg.Logger, stream: stream, runs: map[*tableToken]*tableRun{},
-		versions: map[string]*core.Table{}, suppress: map[*core.Table]bool{}, requests: map[string]bool{},
+		versions: map[string]*core.Table{}, filters: map[*core.Table]*rowFilter{}, requests: map[string]bool{},
 		streamPos: cfg.Checkpoint, lastLog: time.Now()}
 	if m.log == nil {
 		m.log = slog.Default()
@@ -500,12 +500,17 @@ func (m *Merger) observe(r *core.Record) *core.Record {
 	case core.OpSchemaChange, core.OpTruncate:
 		m.schemaChange(r.Change)
 	case core.OpInsert, core.OpUpdate, core.OpDelete:
-		if m.suppressed(r.Table) {
-			if !r.TxEnd {
-				m.inTx = true
-				return nil
+		if f := m.filterFor(r.Table); f != nil {
+			if out := f.apply(r); out != r {
+				if out == nil && !r.TxEnd {
+					m.inTx = true
+					return nil
+				}
+				if out == nil {
+					out = &core.Record{Op: core.OpProgress, Position: r.Position, TxID: r.TxID, TxEnd: true, Checkpoint: r.Checkpoint, CommitTime: r.CommitTime}
+				}
+				r = out
 			}
-			r = &core.Record{Op: core.OpProgress, Position: r.Position, TxID: r.TxID, TxEnd: true, Checkpoint: r.Checkpoint, CommitTime: r.CommitTime}
 		}
 	}
 	if r.TxEnd {
@@ -520,27 +525,120 @@ func (m *Merger) observe(r *core.Record) *core.Record {
 	return r
 }
 
-// suppressed reports whether row changes of table version t are dropped:
-// its copy has not started.
-func (m *Merger) suppressed(t *core.Table) bool {
-	if t == nil || !m.prog.active() {
-		return false
+// rowFilter is what the copy does to the stream's row changes of one
+// table version.
+type rowFilter struct {
+	// all: the table's copy has not started: its changes are dropped,
+	// the first chunk reads the table after them.
+	all bool
+	// A copying table with a key of one integer column: changes to rows
+	// past the last chunk emitted (key > after) are dropped as well, the
+	// chunk that reads them comes later; a key change across the line is
+	// the delete or the insert of its side. (Keys of other types are not
+	// compared: their order is the server's collation's; their changes
+	// apply, and the later chunk rewrites those rows.)
+	col      int
+	unsigned bool
+	afterI   int64
+	afterU   uint64
+}
+
+// beyond reports a row image whose key is past the last chunk emitted.
+func (f *rowFilter) beyond(img []core.Value) bool {
+	v := img[f.col]
+	if f.unsigned {
+		return v.Uint() > f.afterU
 	}
-	s, ok := m.suppress[t]
-	if !ok {
-		for _, tt := range m.prog.Tables {
-			if tt.State == statePending && tt.Schema == t.Schema && tt.Name == t.Name {
-				s = true
-				break
-			}
+	return v.Int() > f.afterI
+}
+
+// apply returns what to emit of r: r, nil, or a record in its place.
+func (f *rowFilter) apply(r *core.Record) *core.Record {
+	if f.all {
+		return nil
+	}
+	switch r.Op {
+	case core.OpInsert:
+		if f.beyond(r.After) {
+			return nil
 		}
-		m.suppress[t] = s
+	case core.OpDelete:
+		if f.beyond(r.Before) {
+			return nil
+		}
+	case core.OpUpdate:
+		b, a := f.beyond(r.Before), f.beyond(r.After)
+		switch {
+		case b && a:
+			return nil
+		case b:
+			out := *r
+			out.Op, out.Before = core.OpInsert, nil
+			return &out
+		case a:
+			out := *r
+			out.Op, out.After = core.OpDelete, nil
+			return &out
+		}
 	}
-	return s
+	return r
+}
+
+// filterFor returns the filter of table version t's row changes, nil for
+// none.
+func (m *Merger) filterFor(t *core.Table) *rowFilter {
+	if t == nil || !m.prog.active() {
+		return nil
+	}
+	f, ok := m.filters[t]
+	if ok {
+		return f
+	}
+	for _, tt := range m.prog.Tables {
+		if tt.Schema != t.Schema || tt.Name != t.Name {
+			continue
+		}
+		if tt.State == statePending {
+			f = &rowFilter{all: true}
+			break
+		}
+		f = cutFilter(t, tt)
+		break
+	}
+	m.filters[t] = f
+	return f
+}
+
+// cutFilter is the filter of a copying table keyed by one integer column,
+// nil for other tables.
+func cutFilter(t *core.Table, tt *tableToken) *rowFilter {
+	if len(tt.After) != 1 {
+		return nil
+	}
+	r, err := NewTableReader(t)
+	if err != nil || !r.IntegerKey() {
+		return nil
+	}
+	k, err := KeyFromStrings(tt.After)
+	if err != nil {
+		return nil
+	}
+	col := r.KeyColumns()[0]
+	f := &rowFilter{col: col, unsigned: t.Columns[col].Type.Unsigned}
+	text := string(k[0])
+	if f.unsigned {
+		f.afterU, err = strconv.ParseUint(text, 10, 64)
+	} else {
+		f.afterI, err = strconv.ParseInt(text, 10, 64)
+	}
+	if err != nil {
+		return nil
+	}
+	return f
 }
 
 func (m *Merger) planChanged() {
-	clear(m.suppress)
+	clear(m.filters)
 	m.dirty = true
 }
 
