@@ -127,7 +127,7 @@ type Merger struct {
 	tokenStr string
 	dirty    bool
 	runs     map[*tableToken]*tableRun
-	versions map[string]*core.Table // included tables now, by tableKey
+	versions map[string]*core.Table     // included tables now, by tableKey
 	filters  map[*core.Table]*rowFilter // cache: what the copy does to the row changes of a table version
 
 	sched []*chunk // chunks in flight, in view order
