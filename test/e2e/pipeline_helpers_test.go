@@ -280,7 +280,13 @@ func waitCaughtUp(t *testing.T, m *harness.MariaDB, pg *harness.Postgres, r *syn
 	for {
 		got, ok, err := harness.SinkCheckpoint(t.Context(), c, pipeline)
 		if err == nil && ok && !got.Less(want) {
-			return
+			done, err := harness.CopyDone(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if done {
+				return
+			}
 		}
 		gf, gp := got.File, got.Pos
 		if r != nil && r.exited() {

@@ -9,16 +9,18 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/seed5aa6e046/syncer/core"
+	"github.com/seed5aa6e046/syncer/sources/mysql/snapshot"
 )
 
 // SinkCheckpoint reads a pipeline's checkpoint from a Postgres sink's
 // state table (_syncer.checkpoints). ok is false while there is none: no
 // row yet, the row a first Open creates (empty file), or no table yet.
 // Tests, the demo and the benchmark use it to wait until a pipeline has
-// caught up (compare with core.Position.Less).
+// caught up (compare with core.Position.Less; p.Snapshot is the progress
+// of a copy, see CopyDone).
 func SinkCheckpoint(ctx context.Context, conn *pgx.Conn, pipeline string) (p core.Position, ok bool, err error) {
 	var pos int64
-	err = conn.QueryRow(ctx, "SELECT file, pos, gtid FROM _syncer.checkpoints WHERE pipeline = $1", pipeline).Scan(&p.File, &pos, &p.GTID)
+	err = conn.QueryRow(ctx, "SELECT file, pos, gtid, snapshot FROM _syncer.checkpoints WHERE pipeline = $1", pipeline).Scan(&p.File, &pos, &p.GTID, &p.Snapshot)
 	var pe *pgconn.PgError
 	if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pe) && (pe.Code == "42P01" || pe.Code == "3F000")) {
 		return core.Position{}, false, nil
@@ -28,4 +30,11 @@ func SinkCheckpoint(ctx context.Context, conn *pgx.Conn, pipeline string) (p cor
 	}
 	p.Pos = uint64(pos)
 	return p, p.File != "", nil
+}
+
+// CopyDone reports whether a checkpoint's snapshot progress has no table
+// left to copy (or there is no snapshot).
+func CopyDone(p core.Position) (bool, error) {
+	active, err := snapshot.InProgress(p.Snapshot)
+	return !active, err
 }

@@ -81,6 +81,13 @@ func masterStatus(ctx context.Context, src *sql.Conn) (binlogPos, error) {
 // false while there is none (or no table yet).
 func checkpoint(ctx context.Context, tgt *pgx.Conn, pipeline string) (binlogPos, bool, error) {
 	p, ok, err := harness.SinkCheckpoint(ctx, tgt, pipeline)
+	if err == nil && ok {
+		// Not caught up while the initial snapshot still copies.
+		var done bool
+		if done, err = harness.CopyDone(p); !done {
+			ok = false
+		}
+	}
 	return binlogPos{File: p.File, Pos: int64(p.Pos)}, ok, err
 }
 

@@ -38,6 +38,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -255,6 +256,17 @@ func run(ctx context.Context, o options, log *slog.Logger, out *console) (err er
 	same, err := compareAll(ctx, src, tgt, out)
 	if err != nil {
 		return err
+	}
+	out.printf("\n== syncer verify %s (the same check, by syncer itself)\n", rel)
+	vcmd := exec.CommandContext(ctx, syncerPath, "verify", pipelineFile)
+	vcmd.Env = append(os.Environ(), env...)
+	vout, verr := vcmd.CombinedOutput()
+	for _, line := range strings.Split(strings.TrimRight(string(vout), "\n"), "\n") {
+		out.printf("   %s\n", line)
+	}
+	if verr != nil {
+		same = false
+		out.printf("   syncer verify: %v\n", verr)
 	}
 
 	// 6. How to look, then stop.

@@ -11,9 +11,9 @@ import (
 // checkPipelineFile reads the pipelines file as syncer will (with the
 // demo's environment on top of the process's) and returns the name of the
 // pipeline whose checkpoint the demo waits for: name if set, else the
-// file's only pipeline. It warns when that pipeline does not start at the
-// earliest binlog: the rows the demo wrote before syncer started would
-// never reach PostgreSQL (there is no initial snapshot yet).
+// file's only pipeline. It warns when that pipeline neither takes an
+// initial snapshot nor starts at the earliest binlog: the rows the demo
+// wrote before syncer started would never reach PostgreSQL.
 func checkPipelineFile(path string, env map[string]string, name string, out *console) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -42,10 +42,11 @@ func checkPipelineFile(path string, env map[string]string, name string, out *con
 		}
 		return "", fmt.Errorf("%s declares no pipeline %q (it has: %s)", path, name, strings.Join(names, ", "))
 	}
-	if p.Source.Start.Mode != pipelines.StartEarliest {
-		out.printf("   WARNING: pipeline %s starts at %q when it has no checkpoint, not at \"earliest\": the schema and\n"+
-			"   rows the demo wrote before syncer started will not reach PostgreSQL (there is no initial snapshot yet),\n"+
-			"   and the comparison will find the tables DIFFERENT. Set its source.start to earliest.\n", p.Name, p.Source.Start.Mode.String())
+	if p.Snapshot.Mode != pipelines.SnapshotInitial && p.Snapshot.Mode != pipelines.SnapshotAlways && p.Source.Start.Mode != pipelines.StartEarliest {
+		out.printf("   WARNING: pipeline %s neither copies the tables (snapshot.mode %s) nor replays the binlog from the\n"+
+			"   earliest file (source.start %s): the rows the demo wrote before syncer started will not reach\n"+
+			"   PostgreSQL, and the comparison will find the tables DIFFERENT. Drop source.start (snapshot: initial).\n",
+			p.Name, p.Snapshot.Mode, p.Source.Start.Mode.String())
 	}
 	return p.Name, nil
 }
