@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -9,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/seed5aa6e046/syncer/core"
-	"github.com/seed5aa6e046/syncer/sources/mysql/snapshot"
 )
 
 // SinkCheckpoint reads a pipeline's checkpoint from a Postgres sink's
@@ -33,8 +33,18 @@ func SinkCheckpoint(ctx context.Context, conn *pgx.Conn, pipeline string) (p cor
 }
 
 // CopyDone reports whether a checkpoint's snapshot progress has no table
-// left to copy (or there is no snapshot).
+// left to copy (or there is no snapshot). It reads the progress's one
+// field that says so itself: the harness cannot import the snapshot
+// package, whose tests use the harness.
 func CopyDone(p core.Position) (bool, error) {
-	active, err := snapshot.InProgress(p.Snapshot)
-	return !active, err
+	if p.Snapshot == "" {
+		return true, nil
+	}
+	var prog struct {
+		Tables []json.RawMessage `json:"tables"`
+	}
+	if err := json.Unmarshal([]byte(p.Snapshot), &prog); err != nil {
+		return false, fmt.Errorf("the checkpoint's snapshot progress %.80q: %w", p.Snapshot, err)
+	}
+	return len(prog.Tables) == 0, nil
 }
