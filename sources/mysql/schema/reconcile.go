@@ -79,10 +79,28 @@ func reconcileColumn(c *binlog.Column, col *core.Column) string {
 	if col.Type.Name == "set" {
 		labels = c.SetValues
 	}
-	if len(labels) > 0 && (col.Type.Name == "enum" || col.Type.Name == "set") && !slices.Equal(labels, col.Type.Elems) {
+	if len(labels) > 0 && (col.Type.Name == "enum" || col.Type.Name == "set") && !slices.Equal(utf8Labels(labels, c.Charset), col.Type.Elems) {
 		return fmt.Sprintf("labels %q in the TABLE_MAP, %q tracked", labels, col.Type.Elems)
 	}
 	return ""
+}
+
+// utf8Labels returns a TABLE_MAP's ENUM or SET labels, which are in the
+// column's charset, as UTF-8, the tracked labels' encoding; as they are
+// when the charset has no converter.
+func utf8Labels(labels []string, cs binlog.Charset) []string {
+	if cs == binlog.CharsetUnknown {
+		return labels
+	}
+	out := make([]string, len(labels))
+	for i, l := range labels {
+		b, ok := binlog.AppendUTF8(nil, []byte(l), cs)
+		if !ok {
+			return labels
+		}
+		out[i] = string(b)
+	}
+	return out
 }
 
 func signedness(unsigned bool) string {
