@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -318,6 +319,7 @@ func TestSnapshotUnderWorkload(t *testing.T) {
 	done := snapWorkload(t, m, db, int64(rows), stop, true)
 	start := time.Now()
 	r := startSyncer(t, path)
+	checkStatusWhileCopying(t, r, path, "snapload")
 	waitSnapshotDone(t, pg, r, "snapload", 10*time.Minute)
 	copyTook := time.Since(start)
 	time.Sleep(2 * time.Second) // the workload goes on after the copy
@@ -683,5 +685,54 @@ func TestSnapshotDDLDuringCopy(t *testing.T) {
 	}
 	for _, table := range []string{"addcol", "renamed2", "newkey", "truncated"} {
 		compareTable(t, my, pc, db, table)
+	}
+}
+
+// checkStatusWhileCopying polls syncer status -o json until it shows the
+// copy under way, and checks what it shows.
+func checkStatusWhileCopying(t *testing.T, r *syncerRun, path, pipeline string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, code := syncerCmd(t, "status", "-o", "json", path)
+		if code != 0 {
+			t.Fatalf("syncer status -o json: exit %d\n%s", code, out)
+		}
+		var entries []struct {
+			Pipeline string
+			Running  bool
+			Status   *struct {
+				State    string
+				Snapshot *struct {
+					Active    bool
+					Rows      int64
+					Estimated int64
+					Tables    []struct {
+						Table     string
+						State     string
+						Rows      int64
+						Estimated int64
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &entries); err != nil {
+			t.Fatalf("syncer status -o json: %v\n%s", err, out)
+		}
+		if len(entries) == 1 && entries[0].Status != nil && entries[0].Status.Snapshot != nil && entries[0].Status.Snapshot.Rows > 0 && entries[0].Status.Snapshot.Active {
+			e := entries[0]
+			if !e.Running || e.Status.State != "snapshotting" || e.Status.Snapshot.Estimated < e.Status.Snapshot.Rows || len(e.Status.Snapshot.Tables) == 0 {
+				t.Errorf("status while copying: %s", out)
+			}
+			text, _ := syncerCmd(t, "status", path)
+			if !strings.Contains(text, "snapshot in progress") || !strings.Contains(text, "rows/s") {
+				t.Errorf("syncer status while copying:\n%s", text)
+			}
+			return
+		}
+		if r.exited() || time.Now().After(deadline) {
+			t.Fatalf("syncer status never showed the copy under way; last:\n%s\n%s", out, r.errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
