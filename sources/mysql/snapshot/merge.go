@@ -171,6 +171,9 @@ type tableRun struct {
 	version *core.Table
 	retries int
 	live    int64 // rows of the chunk being emitted, so far
+	// Key ranges (planRanges): step > 0 reads (next, next+step] chunks up
+	// to rangeMax.
+	step, rangeMin, rangeMax int64
 }
 
 // chunk is one chunk read: rows of one table in key order after a key,
@@ -181,8 +184,12 @@ type chunk struct {
 	version *core.Table
 	tr      *TableReader
 	after   Key
-	limit   int
-	seq     int
+	upto    Key // a range chunk's upper bound (nil: up to limit rows)
+	// min is the stream's position when the chunk was scheduled: its
+	// view must not be older (see readers.beginAfter).
+	min   core.Position
+	limit int
+	seq   int
 
 	hReady chan struct{} // closed when h (or hErr) is set
 	h      core.Position
@@ -846,6 +853,11 @@ func (m *Merger) nextRun() *tableRun {
 			continue
 		}
 		if c := r.reading; c != nil {
+			if c.upto != nil && c.err == nil {
+				// A range chunk: the next one's bounds are known, it
+				// can be read alongside.
+				return r
+			}
 			select {
 			case <-c.readDone:
 			default:
@@ -854,7 +866,7 @@ func (m *Merger) nextRun() *tableRun {
 			if c.err != nil {
 				continue // read again when its turn to be emitted comes
 			}
-			if c.limit == 0 || c.n < c.limit {
+			if c.final() {
 				r.ended = true // that was the table's last chunk
 				continue
 			}
@@ -881,7 +893,7 @@ func (m *Merger) startChunk(ctx context.Context, run *tableRun) (*chunk, error) 
 			m.log.Info("snapshot: table without a usable key: read in one pass, the stream held meanwhile", "table", tt.qualified(), "reason", tr.KeylessReason())
 		}
 	}
-	if run.reading != nil && run.reading.gen == run.gen && run.reading.err == nil {
+	if run.reading != nil && run.reading.gen == run.gen && run.reading.err == nil && run.reading.upto == nil {
 		run.next = run.reading.last
 	}
 	limit := 0
@@ -892,14 +904,65 @@ func (m *Merger) startChunk(ctx context.Context, run *tableRun) (*chunk, error) 
 				limit = int(max(byBytes, 1))
 			}
 		}
+		if run.chunks == 0 {
+			m.planRanges(ctx, run, limit)
+		}
+	}
+	after := run.next
+	var upto Key
+	if run.step > 0 {
+		lo := run.rangeMin - 1
+		if after != nil {
+			if n, err := strconv.ParseInt(string(after[0]), 10, 64); err == nil {
+				lo = n
+			}
+		}
+		if lo < run.rangeMax {
+			hi := run.rangeMax
+			if run.rangeMax-lo > run.step {
+				hi = lo + run.step
+			}
+			upto = Key{[]byte(strconv.FormatInt(hi, 10))}
+			limit = 0
+			run.next = upto
+		}
 	}
 	run.chunks++
-	c := &chunk{run: run, gen: run.gen, version: v, tr: run.reader, after: run.next, limit: limit, seq: run.chunks,
+	c := &chunk{run: run, gen: run.gen, version: v, tr: run.reader, after: after, upto: upto, limit: limit, seq: run.chunks, min: m.streamPos,
 		hReady: make(chan struct{}), rows: make(chan []*core.Record, 8), readDone: make(chan struct{}), discard: make(chan struct{})}
 	run.reading = c
 	m.readWG.Add(1)
 	go m.read(c)
 	return c, nil
+}
+
+// planRanges decides whether run's table, keyed by one integer column, is
+// read in ranges of key values (chunks of it then read side by side, their
+// bounds known in advance) rather than one keyset chunk after another: when
+// its keys are dense enough (estimated rows over the key span) that a range
+// holds about a chunk's rows. Keys past the greatest one at planning time,
+// inserted during the copy, are read after the ranges by keyset chunks.
+func (m *Merger) planRanges(ctx context.Context, run *tableRun, chunkRows int) {
+	run.step = 0
+	if !run.reader.IntegerKey() || run.est < 4*int64(chunkRows) || m.cfg.Parallel < 2 {
+		return
+	}
+	var lo, hi sql.NullString
+	if err := m.cfg.DB.QueryRowContext(ctx, run.reader.MinMaxQuery()).Scan(&lo, &hi); err != nil || !lo.Valid || !hi.Valid {
+		return
+	}
+	first, err1 := strconv.ParseInt(lo.String, 10, 64)
+	last, err2 := strconv.ParseInt(hi.String, 10, 64)
+	if err1 != nil || err2 != nil || last <= first || last-first < 0 {
+		return // unsigned keys past the int64 range: keyset chunks
+	}
+	density := float64(run.est) / (float64(last-first) + 1)
+	if density < 0.25 {
+		return
+	}
+	run.rangeMin, run.rangeMax = first, last
+	run.step = max(int64(float64(chunkRows)/min(density, 1)), 1)
+	m.log.Debug("snapshot: table read in key ranges", "table", run.tok.qualified(), "min", first, "max", last, "step", run.step)
 }
 
 // Rows of a chunk travel in batches of at most these many rows or bytes.
@@ -923,7 +986,7 @@ func (m *Merger) read(c *chunk) {
 		close(c.readDone)
 		return
 	}
-	h, err := m.readers.begin(m.ctx, conn)
+	h, err := m.readers.beginAfter(m.ctx, conn, c.min)
 	setH(h, err)
 	if err != nil {
 		c.err = err
@@ -940,7 +1003,7 @@ func (m *Merger) read(c *chunk) {
 }
 
 func (m *Merger) query(conn *sql.Conn, c *chunk) error {
-	q := c.tr.ChunkQuery(c.after, nil, c.limit)
+	q := c.tr.ChunkQuery(c.after, c.upto, c.limit)
 	rows, err := conn.QueryContext(m.ctx, q)
 	if err != nil {
 		return fmt.Errorf("snapshot: read a chunk of %s: %w (query: %.300s)", c.version.QualifiedName(), err, q)
@@ -1057,6 +1120,10 @@ func (m *Merger) tryInject() (bool, error) {
 	return true, nil
 }
 
+// final reports the table's last chunk: no bound above, and fewer rows
+// than it could have read.
+func (c *chunk) final() bool { return c.upto == nil && (c.limit == 0 || c.n < c.limit) }
+
 // drop abandons a chunk in flight: its reader drops its rows.
 func (m *Merger) drop(c *chunk) {
 	if !c.dropped {
@@ -1120,8 +1187,7 @@ func (m *Merger) endInjection() error {
 	run.retries = 0
 	tt := run.tok
 	tt.Rows += int64(c.n)
-	final := c.limit == 0 || c.n < c.limit
-	if final {
+	if final := c.final(); final {
 		m.prog.Done++
 		m.prog.DoneRows += tt.Rows
 		m.log.Info("snapshot: table copied", "table", tt.qualified(), "rows", tt.Rows, "chunks", run.chunks,
@@ -1142,7 +1208,11 @@ func (m *Merger) endInjection() error {
 		m.mu.Unlock()
 		delete(m.runs, tt)
 	} else {
-		tt.State, tt.After, tt.Truncate = stateCopying, c.last.Strings(), false
+		next := c.last
+		if c.upto != nil {
+			next = c.upto
+		}
+		tt.State, tt.After, tt.Truncate = stateCopying, next.Strings(), false
 	}
 	m.planChanged()
 	m.checkFinished()

@@ -284,10 +284,30 @@ func testConverges(t *testing.T, mode viewMode) {
 		want := sourceRows(t, conn, tables.Table("mc", name))
 		got := target.rows(name)
 		if strings.Join(want, "\n") != strings.Join(got, "\n") {
-			t.Errorf("mc.%s: the merged stream gives %d rows, the source has %d", name, len(got), len(want))
+			t.Errorf("mc.%s: the merged stream gives %d rows, the source has %d; first differences: %s", name, len(got), len(want), firstDiffs(want, got, 6))
 		}
 	}
 	if s := mg.Status(); s.Active || len(s.Tables) != 3 {
 		t.Errorf("status after the copy: %+v", s)
 	}
+}
+
+// firstDiffs lists rows of sorted a and b the other lacks, at most n.
+func firstDiffs(a, b []string, n int) string {
+	var out []string
+	i, j := 0, 0
+	for (i < len(a) || j < len(b)) && len(out) < n {
+		switch {
+		case j >= len(b) || (i < len(a) && a[i] < b[j]):
+			out = append(out, "only in source "+a[i])
+			i++
+		case i >= len(a) || a[i] > b[j]:
+			out = append(out, "only in target "+b[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return strings.Join(out, "; ")
 }

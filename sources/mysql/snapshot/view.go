@@ -183,6 +183,38 @@ func (rs *readers) sharedPosition() (core.Position, bool) {
 	return rs.shared, rs.sharedOpen
 }
 
+// beginAfter opens a view at or after min, the position the stream has
+// emitted up to. A view can be older: the server writes a transaction to
+// the binlog (which the stream may read at once) before the storage engine
+// commits it, and a view opened in between does not see it. Such a view is
+// closed and a new one opened, until it has caught up (the gap lasts as
+// long as a commit).
+func (rs *readers) beginAfter(ctx context.Context, c *sql.Conn, min core.Position) (core.Position, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		h, err := rs.begin(ctx, c)
+		if err != nil || !h.Less(min) {
+			return h, err
+		}
+		if rs.mode == viewShared {
+			// The shared view is opened under the read lock: nothing
+			// in the binlog is uncommitted then.
+			return core.Position{}, fmt.Errorf("snapshot: the consistent read opened at %s is older than the stream's position %s", h, min)
+		}
+		if err := rs.end(c); err != nil {
+			return core.Position{}, err
+		}
+		if time.Now().After(deadline) {
+			return core.Position{}, fmt.Errorf("snapshot: the consistent reads stay behind the stream's position %s (last at %s) for 30 s", min, h)
+		}
+		select {
+		case <-ctx.Done():
+			return core.Position{}, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
 // end closes the chunk's view.
 func (rs *readers) end(c *sql.Conn) error {
 	if rs.mode == viewShared {
