@@ -184,6 +184,19 @@ func GeometryValue(b []byte) Value { return Value{kind: KindGeometry, b: b} }
 // VectorValue makes a VECTOR value from little-endian float32s.
 func VectorValue(b []byte) Value { return Value{kind: KindVector, b: b} }
 
+// VarValue makes a value of one of the variable-width kinds (KindDecimal,
+// KindString, KindBytes, KindEnum, KindSet, KindJSON, KindGeometry,
+// KindVector) from its bytes, as the constructor of that kind does: for
+// decoders that collect the bytes of a row's values first and make the
+// values once the row's arena is known.
+func VarValue(k Kind, b []byte) Value {
+	switch k {
+	case KindDecimal, KindString, KindBytes, KindEnum, KindSet, KindJSON, KindGeometry, KindVector:
+		return Value{kind: k, b: b}
+	}
+	panic("core: VarValue of the fixed-width kind " + k.String())
+}
+
 // Kind returns what the value holds.
 func (v Value) Kind() Kind { return v.kind }
 

@@ -61,3 +61,24 @@ func TestValueText(t *testing.T) {
 		t.Error("Equal must compare kind and value")
 	}
 }
+
+func TestVarValue(t *testing.T) {
+	b := []byte("x")
+	for _, c := range []struct {
+		k    Kind
+		want Value
+	}{
+		{KindDecimal, DecimalValue(b)}, {KindString, StringValue(b)}, {KindBytes, BytesValue(b)}, {KindEnum, EnumValue(b)},
+		{KindSet, SetValue(b)}, {KindJSON, JSONValue(b)}, {KindGeometry, GeometryValue(b)}, {KindVector, VectorValue(b)},
+	} {
+		if got := VarValue(c.k, b); !got.Equal(c.want) {
+			t.Errorf("VarValue(%s) = %v, want %v", c.k, got, c.want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("VarValue of a fixed-width kind did not panic")
+		}
+	}()
+	VarValue(KindInt, b)
+}

@@ -300,23 +300,29 @@ func createSnapTables(t *testing.T, c *sql.Conn, db string, rows int) {
 	fillRows(t, c, db+".bag", 3000, "a, b", "seq % 50, 'b'")
 }
 
+// startSnapWorkload makes the workload's tables in database db (the
+// pipeline of the same name copies them in chunks of chunkRows) and starts
+// the workload; closing stop ends it, done then gives its transactions.
+func startSnapWorkload(t *testing.T, db string, rows, chunkRows int) (m *harness.MariaDB, pg *harness.Postgres, my *sql.Conn, path string, stop chan struct{}, done <-chan int) {
+	t.Helper()
+	m, pg = sharedDB(t), sharedPG(t)
+	my = mysqlConn(t, m)
+	createSnapTables(t, my, db, rows)
+	path = writePipeline(t, t.TempDir(), pipelineSpec{name: db, source: m.DSN(), target: pg.DSN(), include: []string{db + ".*"},
+		sinkOpts: "      keyless_tables: full_row\n"})
+	addSnapshotSettings(t, path, fmt.Sprintf("    snapshot:\n      chunk_rows: %d\n", chunkRows))
+	stop = make(chan struct{})
+	return m, pg, my, path, stop, snapWorkload(t, m, db, int64(rows), stop, true)
+}
+
 // A snapshot of tables of about 2M rows while a workload changes them
 // (key changes, deletes, inserts, a keyless table, ALTER TABLE): once
 // the copy and the catch-up are done, the target equals the source
 // (syncer verify, and the tests' own comparison).
 func TestSnapshotUnderWorkload(t *testing.T) {
-	m := sharedDB(t)
-	pg := sharedPG(t)
-	my := mysqlConn(t, m)
-	rows := envInt(t, "SYNCER_SNAPSHOT_ROWS", 1_900_000)
 	const db = "snapload"
-	createSnapTables(t, my, db, rows)
-	dir := t.TempDir()
-	path := writePipeline(t, dir, pipelineSpec{name: "snapload", source: m.DSN(), target: pg.DSN(), include: []string{db + ".*"},
-		sinkOpts: "      keyless_tables: full_row\n"})
-	addSnapshotSettings(t, path, "    snapshot:\n      chunk_rows: 20000\n")
-	stop := make(chan struct{})
-	done := snapWorkload(t, m, db, int64(rows), stop, true)
+	rows := envInt(t, "SYNCER_SNAPSHOT_ROWS", 1_900_000)
+	m, pg, my, path, stop, done := startSnapWorkload(t, db, rows, 20000)
 	start := time.Now()
 	r := startSyncer(t, path)
 	checkStatusWhileCopying(t, r, path, "snapload")
@@ -399,18 +405,9 @@ func committedRows(t *testing.T, pc *pgx.Conn, pipeline string) (rows int64, don
 // workload: every restart resumes from the committed chunks (the copied
 // rows never go back to zero), and the target ends equal to the source.
 func TestSnapshotKillResume(t *testing.T) {
-	m := sharedDB(t)
-	pg := sharedPG(t)
-	my := mysqlConn(t, m)
-	rows := envInt(t, "SYNCER_SNAPSHOT_KILL_ROWS", 600_000)
 	const db = "snapkill"
-	createSnapTables(t, my, db, rows)
-	dir := t.TempDir()
-	path := writePipeline(t, dir, pipelineSpec{name: "snapkill", source: m.DSN(), target: pg.DSN(), include: []string{db + ".*"},
-		sinkOpts: "      keyless_tables: full_row\n"})
-	addSnapshotSettings(t, path, "    snapshot:\n      chunk_rows: 5000\n")
-	stop := make(chan struct{})
-	done := snapWorkload(t, m, db, int64(rows), stop, true)
+	rows := envInt(t, "SYNCER_SNAPSHOT_KILL_ROWS", 600_000)
+	m, pg, my, path, stop, done := startSnapWorkload(t, db, rows, 5000)
 	pc := pgConn(t, pg)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
 	var last int64

@@ -565,26 +565,7 @@ func (r *Records) rowRecord() (*core.Record, error) {
 		}
 		for _, s := range r.spans {
 			b := arena[s.start:s.end:s.end]
-			var v core.Value
-			switch s.kind {
-			case core.KindDecimal:
-				v = core.DecimalValue(b)
-			case core.KindString:
-				v = core.StringValue(b)
-			case core.KindBytes:
-				v = core.BytesValue(b)
-			case core.KindEnum:
-				v = core.EnumValue(b)
-			case core.KindSet:
-				v = core.SetValue(b)
-			case core.KindJSON:
-				v = core.JSONValue(b)
-			case core.KindGeometry:
-				v = core.GeometryValue(b)
-			case core.KindVector:
-				v = core.VectorValue(b)
-			}
-			vals[s.idx] = v
+			vals[s.idx] = core.VarValue(s.kind, b)
 		}
 	}
 	return rec, nil

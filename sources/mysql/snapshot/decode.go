@@ -68,26 +68,7 @@ func (r *TableReader) Decode(raw []sql.RawBytes) ([]core.Value, error) {
 		}
 		for _, sp := range s.spans {
 			b := arena[sp.start:sp.end:sp.end]
-			var v core.Value
-			switch sp.kind {
-			case core.KindDecimal:
-				v = core.DecimalValue(b)
-			case core.KindString:
-				v = core.StringValue(b)
-			case core.KindBytes:
-				v = core.BytesValue(b)
-			case core.KindEnum:
-				v = core.EnumValue(b)
-			case core.KindSet:
-				v = core.SetValue(b)
-			case core.KindJSON:
-				v = core.JSONValue(b)
-			case core.KindGeometry:
-				v = core.GeometryValue(b)
-			case core.KindVector:
-				v = core.VectorValue(b)
-			}
-			vals[sp.idx] = v
+			vals[sp.idx] = core.VarValue(sp.kind, b)
 		}
 	}
 	r.putScratch(s)
