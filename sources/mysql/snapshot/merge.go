@@ -853,9 +853,10 @@ func (m *Merger) nextRun() *tableRun {
 			continue
 		}
 		if c := r.reading; c != nil {
-			if c.upto != nil && c.err == nil {
+			if c.upto != nil {
 				// A range chunk: the next one's bounds are known, it
-				// can be read alongside.
+				// can be read alongside (if this one fails, the later
+				// ones are dropped when its turn to be emitted comes).
 				return r
 			}
 			select {
@@ -893,7 +894,8 @@ func (m *Merger) startChunk(ctx context.Context, run *tableRun) (*chunk, error) 
 			m.log.Info("snapshot: table without a usable key: read in one pass, the stream held meanwhile", "table", tt.qualified(), "reason", tr.KeylessReason())
 		}
 	}
-	if run.reading != nil && run.reading.gen == run.gen && run.reading.err == nil && run.reading.upto == nil {
+	if run.reading != nil && run.reading.upto == nil && run.reading.gen == run.gen && run.reading.err == nil {
+		// (An open-ended chunk's read has ended: nextRun waited for it.)
 		run.next = run.reading.last
 	}
 	limit := 0
@@ -1292,8 +1294,17 @@ func (m *Merger) Close() error {
 		m.readWG.Wait()
 		m.readers.close()
 	}
+	// The stream's reader ends with the context; the stream is closed
+	// after it (closing it under a Next in progress would race), or
+	// after a grace period to unblock a Next that does not return.
+	ended := make(chan struct{})
+	go func() { m.streamWG.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+	}
 	err := m.stream.Close()
-	m.streamWG.Wait()
+	<-ended
 	return err
 }
 
