@@ -7,6 +7,7 @@
 #   make bench        decoder benchmarks (BENCH_BINLOG_DIR=.bench)
 #   make bench-stream streaming vs file decoding on a 1M-row binlog
 #   make bench-pipeline  syncer run end to end: catch-up vs the COPY floor, lag (docs/benchmarks.md)
+#   make bench-snapshot  the initial snapshot of a 2M-row table vs a dump + COPY floor, peak RSS (docs/benchmarks.md)
 #   make crashloop    schema-history stream killed and restarted under DDL (CRASHLOOP_SECONDS)
 #   make demo         MariaDB → PostgreSQL with `syncer run`, a live workload and a checked result (DEMO_FLAGS=-keep)
 #   make lint         gofmt + go vet (+ staticcheck when installed)
@@ -51,7 +52,7 @@ bench-smoke:
 	$(GO) run ./scripts/genbench -out "$$tmp" -rows 20000 && \
 	BENCH_BINLOG_DIR="$$tmp" $(GO) test -run='^$$' -bench=. -benchtime=1x -benchmem ./sources/mysql/... ./cmd/...
 
-test: fmt-check vet unit fuzz-smoke bench-smoke bench-pipeline-smoke
+test: fmt-check vet unit fuzz-smoke bench-smoke bench-pipeline-smoke bench-snapshot-smoke
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
@@ -83,6 +84,21 @@ bench-pipeline: build
 
 bench-pipeline-smoke: build
 	$(GO) run ./test/harness/cmd/pipelinebench -syncer bin/syncer -rows 20000 -updates 4000 -deletes 2000 -lag-seconds 5
+
+# The snapshot benchmark (docs/benchmarks.md, "Snapshot benchmark"):
+# private MariaDB and PostgreSQL, a 2,000,000-row table of mixed types
+# copied by `syncer run`'s initial snapshot vs SELECT ... INTO OUTFILE +
+# COPY FROM STDIN of the same rows, and syncer's peak RSS.
+# BENCH_SNAPSHOT_FLAGS adds flags (-h lists them: -chunk-rows, -parallel,
+# -keep, ...). The smoke version (about 20 s) checks the target's data all
+# the same and fails when it differs.
+.PHONY: bench-snapshot bench-snapshot-smoke
+BENCH_SNAPSHOT_FLAGS ?=
+bench-snapshot: build
+	$(GO) run ./test/harness/cmd/snapshotbench -syncer bin/syncer $(BENCH_SNAPSHOT_FLAGS)
+
+bench-snapshot-smoke: build
+	$(GO) run ./test/harness/cmd/snapshotbench -syncer bin/syncer -rows 20000
 
 # The long version of TestStreamCrashLoop (make test runs it for 4 s):
 # `syncer binlog stream --state-dir` SIGKILLed and restarted again and
