@@ -231,7 +231,7 @@ func (m *MariaDB) start(ctx context.Context, mariadbd, installDB string) error {
 		if lastErr == nil {
 			return m.setup(ctx)
 		}
-		if !strings.Contains(tailFile(m.errLog, 50), "Address already in use") || ctx.Err() != nil {
+		if !strings.Contains(TailFile(m.errLog, 50), "Address already in use") || ctx.Err() != nil {
 			return lastErr
 		}
 		m.log.Debug("port taken, retrying", "port", port)
@@ -312,15 +312,15 @@ func (m *MariaDB) launch(ctx context.Context, mariadbd string) error {
 		if p.exited() {
 			m.proc = nil
 			return fmt.Errorf("harness: start MariaDB: mariadbd exited while starting (%v); error log %s:\n%s",
-				p.err, m.errLog, tailFile(m.errLog, 40))
+				p.err, m.errLog, TailFile(m.errLog, 40))
 		}
 		if err := pingDSN(ctx, rootDSN); err == nil {
 			return nil
 		} else if ctx.Err() != nil {
 			return fmt.Errorf("harness: start MariaDB: not ready on port %d: %w (last error: %v); error log %s:\n%s",
-				m.port, ctx.Err(), err, m.errLog, tailFile(m.errLog, 40))
+				m.port, ctx.Err(), err, m.errLog, TailFile(m.errLog, 40))
 		}
-		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+		if err := Sleep(ctx, 50*time.Millisecond); err != nil {
 			continue // next iteration reports the timeout
 		}
 	}
@@ -495,7 +495,7 @@ func (m *MariaDB) Close() error {
 	}
 	if m.proc != nil {
 		if err := m.proc.stop(m.opts.StopTimeout); err != nil {
-			errs = append(errs, fmt.Errorf("harness: %w; error log:\n%s", err, tailFile(m.errLog, 20)))
+			errs = append(errs, fmt.Errorf("harness: %w; error log:\n%s", err, TailFile(m.errLog, 20)))
 		}
 		m.proc = nil
 	}

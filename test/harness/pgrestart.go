@@ -52,7 +52,7 @@ func (p *Postgres) Stop(ctx context.Context) error {
 	}
 	kerr := p.killWait(proc)
 	return errors.Join(fmt.Errorf("harness: stop PostgreSQL (pid %d): %w; killed; log:\n%s",
-		pid, why, tailFile(p.logFile, 20)), kerr)
+		pid, why, TailFile(p.logFile, 20)), kerr)
 }
 
 // Kill sends SIGKILL to the server's process group (the postmaster and
@@ -84,7 +84,7 @@ func (p *Postgres) Kill() error {
 func (p *Postgres) killWait(proc *process) error {
 	pid := proc.cmd.Process.Pid
 	_ = syscall.Kill(pid, syscall.SIGSTOP)
-	children := childPIDs(pid)
+	children := ChildPIDs(pid)
 	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("harness: kill PostgreSQL (pid %d): %w", pid, err)
 	}
@@ -110,8 +110,10 @@ func (p *Postgres) killWait(proc *process) error {
 	return nil
 }
 
-// childPIDs returns the processes whose parent is pid, from /proc.
-func childPIDs(pid int) []int {
+// ChildPIDs returns the processes whose parent is pid, from /proc: a
+// PostgreSQL server's backends, which Kill must see gone and whose CPU
+// time the benchmarks count as the server's.
+func ChildPIDs(pid int) []int {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil

@@ -235,7 +235,7 @@ func (p *Postgres) start(ctx context.Context, bin string) error {
 		if lastErr == nil {
 			return p.setup(ctx)
 		}
-		if !strings.Contains(tailFile(p.logFile, 50), "already in use") || ctx.Err() != nil {
+		if !strings.Contains(TailFile(p.logFile, 50), "already in use") || ctx.Err() != nil {
 			return lastErr
 		}
 		p.log.Debug("port taken, retrying", "port", port)
@@ -282,7 +282,7 @@ func (p *Postgres) launch(ctx context.Context, bin string) error {
 		if proc.exited() {
 			p.proc = nil
 			return fmt.Errorf("harness: start PostgreSQL: postgres exited while starting (%v); log %s:\n%s",
-				proc.err, p.logFile, tailFile(p.logFile, 40))
+				proc.err, p.logFile, TailFile(p.logFile, 40))
 		}
 		pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		conn, err := pgx.Connect(pingCtx, dsn)
@@ -293,9 +293,9 @@ func (p *Postgres) launch(ctx context.Context, bin string) error {
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("harness: start PostgreSQL: not ready on port %d: %w (last error: %v); log %s:\n%s",
-				p.port, ctx.Err(), err, p.logFile, tailFile(p.logFile, 40))
+				p.port, ctx.Err(), err, p.logFile, TailFile(p.logFile, 40))
 		}
-		_ = sleepCtx(ctx, 50*time.Millisecond)
+		_ = Sleep(ctx, 50*time.Millisecond)
 	}
 }
 
@@ -370,7 +370,7 @@ func (p *Postgres) Close() error {
 	var errs []error
 	if p.proc != nil {
 		if err := p.proc.stop(p.opts.StopTimeout); err != nil {
-			errs = append(errs, fmt.Errorf("harness: %w; log:\n%s", err, tailFile(p.logFile, 20)))
+			errs = append(errs, fmt.Errorf("harness: %w; log:\n%s", err, TailFile(p.logFile, 20)))
 		}
 		p.proc = nil
 	}

@@ -145,9 +145,10 @@ func (p *process) stop(timeout time.Duration) error {
 	}
 }
 
-// tailFile returns the last n lines of a file, or a note saying why it
-// could not be read.
-func tailFile(path string, n int) string {
+// TailFile returns the last n lines of a file, or a note saying why it
+// could not be read: what an error about a server, or about a program a
+// test or benchmark started, quotes of its log.
+func TailFile(path string, n int) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Sprintf("(cannot read %s: %v)", path, err)
@@ -235,8 +236,9 @@ func newestVersionDir(dir string) string {
 	return filepath.Join(dir, vs[0].name)
 }
 
-// sleepCtx sleeps for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep sleeps for d or until ctx is done (returning its error): the wait
+// of a poll loop that a cancelled test or benchmark does not sit out.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

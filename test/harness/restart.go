@@ -44,7 +44,7 @@ func (m *MariaDB) Stop(ctx context.Context) error {
 	}
 	kerr := m.killWait(p)
 	return errors.Join(fmt.Errorf("harness: stop MariaDB (pid %d): %w; killed; error log:\n%s",
-		pid, why, tailFile(m.errLog, 20)), kerr)
+		pid, why, TailFile(m.errLog, 20)), kerr)
 }
 
 // Kill sends SIGKILL to the server's process group, as a crash would, and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"math"
@@ -12,9 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/seed5aa6e046/syncer/test/harness"
+	"github.com/seed5aa6e046/syncer/test/harness/benchrun"
 )
 
 // lagTxRows is the size of the lag phase's transactions.
@@ -42,26 +40,26 @@ func percentile(d []time.Duration, q float64) time.Duration {
 // pipeline), commits 50-row transactions at o.lagRate rows/s for
 // o.lagSeconds and measures, per transaction, the time from its COMMIT
 // returning to its last row being visible in Postgres (polled every 10ms).
-func lagPhase(ctx context.Context, o options, work, syncerPath string, m *harness.MariaDB, pg *harness.Postgres,
-	src *sql.DB, tgt *pgx.Conn, out io.Writer) (*lagResult, error) {
+func lagPhase(ctx context.Context, o options, env *benchrun.Env, out io.Writer) (*lagResult, error) {
+	src, tgt := env.Source, env.Target
 	const create = "CREATE TABLE bench.lag (id BIGINT NOT NULL PRIMARY KEY, payload VARCHAR(100), written_at DATETIME(6))"
-	if _, err := src.ExecContext(ctx, create); err != nil {
-		return nil, fmt.Errorf("%s: %w", create, err)
+	if err := env.ExecSource(ctx, create); err != nil {
+		return nil, err
 	}
-	sp := pipelineSpec{name: "lag", serverID: 4102, include: "bench.lag", start: "current"}
-	yaml, err := writeYAML(o, work, m, pg, sp)
+	sp := benchrun.Pipeline{Name: "lag", ServerID: 4102, Include: "bench.lag", Start: "current"}
+	yaml, err := writeYAML(o, env, sp)
 	if err != nil {
 		return nil, err
 	}
 	nTx := int(o.lagSeconds * float64(o.lagRate) / lagTxRows)
 	interval := time.Duration(float64(time.Second) * lagTxRows / float64(o.lagRate))
 	fmt.Fprintf(out, "\n== lag: syncer run %s (pipeline %s, start current) live; %d transactions of %d rows, one every %s (%d rows/s) for %gs\n",
-		filepath.Base(yaml), sp.name, nTx, lagTxRows, interval, o.lagRate, o.lagSeconds)
-	proc, err := startSyncer(syncerPath, yaml, filepath.Join(work, "syncer-"+sp.name+".log"))
+		filepath.Base(yaml), sp.Name, nTx, lagTxRows, interval, o.lagRate, o.lagSeconds)
+	proc, err := env.StartSyncer(yaml, filepath.Join(env.Work, "syncer-"+sp.Name+".log"))
 	if err != nil {
 		return nil, err
 	}
-	defer proc.stop()
+	defer proc.Stop()
 
 	conn, err := src.Conn(ctx)
 	if err != nil {
@@ -99,20 +97,20 @@ func lagPhase(ctx context.Context, o options, work, syncerPath string, m *harnes
 			return nil, err
 		}
 		if ok {
-			res.startup = time.Since(proc.started)
+			res.startup = time.Since(proc.Started)
 			break
 		}
-		if err := proc.exitedErr(); err != nil {
+		if err := proc.ExitedErr(); err != nil {
 			return nil, err
 		}
-		if time.Since(proc.started) > 2*time.Minute {
-			return nil, fmt.Errorf("lag: no warm-up row in the target 2 min after syncer started; its log %s ends:\n%s", proc.log, proc.tail(20))
+		if time.Since(proc.Started) > 2*time.Minute {
+			return nil, fmt.Errorf("lag: no warm-up row in the target 2 min after syncer started; its log %s ends:\n%s", proc.Log, proc.Tail(20))
 		}
-		if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+		if err := harness.Sleep(ctx, 10*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
-	fmt.Fprintf(out, "   streaming: the first warm-up row was visible %s after syncer started\n", round(res.startup))
+	fmt.Fprintf(out, "   streaming: the first warm-up row was visible %s after syncer started\n", benchrun.Round(res.startup))
 
 	wctx, cancelWriter := context.WithCancel(ctx)
 	defer cancelWriter()
@@ -135,7 +133,7 @@ func lagPhase(ctx context.Context, o options, work, syncerPath string, m *harnes
 		var b strings.Builder
 		for k := range nTx {
 			if d := time.Until(writeStart.Add(time.Duration(k) * interval)); d > 0 {
-				if err := sleepCtx(wctx, d); err != nil {
+				if err := harness.Sleep(wctx, d); err != nil {
 					writeErr = err
 					return
 				}
@@ -203,9 +201,9 @@ func lagPhase(ctx context.Context, o options, work, syncerPath string, m *harnes
 			}
 			if final >= 0 && now.Sub(finalAt) > time.Minute {
 				return fmt.Errorf("lag: %d of %d transactions visible 1 min after the last commit; syncer's log %s ends:\n%s",
-					seen, final, proc.log, proc.tail(20))
+					seen, final, proc.Log, proc.Tail(20))
 			}
-			if err := proc.exitedErr(); err != nil {
+			if err := proc.ExitedErr(); err != nil {
 				return err
 			}
 		}
@@ -233,9 +231,10 @@ func lagPhase(ctx context.Context, o options, work, syncerPath string, m *harnes
 	res.p50, res.p90, res.p99 = percentile(lags, 0.50), percentile(lags, 0.90), percentile(lags, 0.99)
 	res.max = lags[len(lags)-1]
 	fmt.Fprintf(out, "   %d transactions (%d rows) at %s rows/s; lag (visible in Postgres - COMMIT returned, polled every 10ms):\n",
-		nTx, nTx*lagTxRows, grouped(int64(res.rate)))
+		nTx, nTx*lagTxRows, benchrun.Grouped(int64(res.rate)))
 	fmt.Fprintf(out, "   min %s  p50 %s  p90 %s  p99 %s  max %s  (target p99 < 1s: %s)\n",
-		round(res.min), round(res.p50), round(res.p90), round(res.p99), round(res.max), passFail(res.p99 < time.Second))
+		benchrun.Round(res.min), benchrun.Round(res.p50), benchrun.Round(res.p90), benchrun.Round(res.p99), benchrun.Round(res.max),
+		benchrun.PassFail(res.p99 < time.Second))
 
 	// Correctness: the same rows on both sides.
 	var nSrc, sumSrc, nTgt, sumTgt int64
@@ -255,19 +254,8 @@ func lagPhase(ctx context.Context, o options, work, syncerPath string, m *harnes
 		return nil, fmt.Errorf("lag: THE TARGET DIFFERS: source bench.lag has %d rows (sum of ids %d), target %d (%d)", nSrc, sumSrc, nTgt, sumTgt)
 	}
 	fmt.Fprintf(out, "   target equals source: %d rows\n", nTgt)
-	if err := proc.stop(); err != nil {
+	if err := proc.Stop(); err != nil {
 		fmt.Fprintf(out, "   WARNING: %v\n", err)
 	}
 	return res, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

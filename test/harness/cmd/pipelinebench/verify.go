@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
 	"math/big"
 	"slices"
@@ -18,6 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/seed5aa6e046/syncer/test/harness/benchrun"
 )
 
 // item is one row of bench.items, normalized so that the source's and the
@@ -137,39 +136,35 @@ func readSource(ctx context.Context, db *sql.DB) ([]item, error) {
 	return items, rows.Err()
 }
 
-// checksum summarizes a side's rows.
+// checksum summarizes a side's rows, with the sum of their prices
+// besides.
 type checksum struct {
-	count    int64
-	sumID    int64
+	benchrun.RowSum
 	sumCents int64
-	md5      string
-}
-
-type summer struct {
-	c   checksum
-	h   hash.Hash
-	buf []byte
-}
-
-func newSummer() *summer { return &summer{h: md5.New()} }
-
-func (s *summer) add(it *item) []byte {
-	s.c.count++
-	s.c.sumID += it.ID
-	s.c.sumCents += it.Cents
-	s.buf = it.appendLine(s.buf[:0])
-	s.h.Write(s.buf)
-	return s.buf
-}
-
-func (s *summer) sum() checksum {
-	s.c.md5 = hex.EncodeToString(s.h.Sum(nil))
-	return s.c
 }
 
 func (c checksum) String() string {
-	return fmt.Sprintf("%s rows, sum(id) %d, sum(price) %s, md5 %s", grouped(c.count), c.sumID, centsString(c.sumCents), c.md5)
+	return fmt.Sprintf("%s rows, sum(id) %d, sum(price) %s, md5 %s", benchrun.Grouped(c.Count), c.SumID, centsString(c.sumCents), c.MD5)
 }
+
+type summer struct {
+	rows     *benchrun.RowSummer
+	sumCents int64
+	buf      []byte
+}
+
+func newSummer() *summer { return &summer{rows: benchrun.NewRowSummer()} }
+
+// add counts the row and returns its canonical text, valid until the next
+// add.
+func (s *summer) add(it *item) []byte {
+	s.sumCents += it.Cents
+	s.buf = it.appendLine(s.buf[:0])
+	s.rows.Add(it.ID, s.buf)
+	return s.buf
+}
+
+func (s *summer) sum() checksum { return checksum{RowSum: s.rows.Sum(), sumCents: s.sumCents} }
 
 // verifyTarget streams bench.items from Postgres in id order and compares
 // it with the source's rows. Any difference is an error that shows the
@@ -325,17 +320,16 @@ func converter(col, pgType string) (func(*item) any, error) {
 // copyFloor copies items into a fresh table like the target's (same types,
 // same primary key) with one binary COPY in one transaction, floorRuns
 // times, and takes the median time.
-func copyFloor(ctx context.Context, tgt *pgx.Conn, items []item, floorRuns int, res *results, out io.Writer) error {
+func copyFloor(ctx context.Context, env *benchrun.Env, items []item, floorRuns int, res *results, out io.Writer) error {
+	tgt := env.Target
 	fmt.Fprintf(out, "\n== COPY floor: the same %s rows into a fresh table of the same types (pgx CopyFrom, binary, one transaction)\n",
-		grouped(int64(len(items))))
-	for _, q := range []string{
+		benchrun.Grouped(int64(len(items))))
+	if err := env.ExecTarget(ctx,
 		"DROP SCHEMA IF EXISTS bench_floor CASCADE",
 		"CREATE SCHEMA bench_floor",
 		"CREATE TABLE bench_floor.items (LIKE bench.items INCLUDING ALL)",
-	} {
-		if _, err := tgt.Exec(ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", q, err)
-		}
+	); err != nil {
+		return err
 	}
 	rows, err := tgt.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
 		WHERE a.attrelid = 'bench_floor.items'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`)
@@ -368,14 +362,12 @@ func copyFloor(ctx context.Context, tgt *pgx.Conn, items []item, floorRuns int, 
 	var times []time.Duration
 	for run := 1; run <= floorRuns; run++ {
 		if run > 1 {
-			for _, q := range []string{
+			if err := env.ExecTarget(ctx,
 				"DROP TABLE bench_floor.items",
 				"CREATE TABLE bench_floor.items (LIKE bench.items INCLUDING ALL)",
 				"CHECKPOINT",
-			} {
-				if _, err := tgt.Exec(ctx, q); err != nil {
-					return fmt.Errorf("%s: %w", q, err)
-				}
+			); err != nil {
+				return err
 			}
 		}
 		src := &itemSource{items: items, conv: conv, vals: make([]any, len(conv))}
@@ -397,13 +389,13 @@ func copyFloor(ctx context.Context, tgt *pgx.Conn, items []item, floorRuns int, 
 			return fmt.Errorf("COPY floor: copied %d rows, want %d", n, len(items))
 		}
 		times = append(times, d)
-		fmt.Fprintf(out, "   run %d: %s rows in %s: %s rows/s\n", run, grouped(n), round(d), grouped(int64(float64(n)/d.Seconds())))
+		fmt.Fprintf(out, "   run %d: %s rows in %s: %s rows/s\n", run, benchrun.Grouped(n), benchrun.Round(d), benchrun.Grouped(int64(float64(n)/d.Seconds())))
 	}
 	slices.Sort(times)
 	res.floor = times[len(times)/2]
 	res.floorRows = len(items)
 	res.floorRuns = times
-	fmt.Fprintf(out, "   median of %d runs: %s: %s rows/s\n", len(times), round(res.floor), grouped(int64(res.floorRate())))
+	fmt.Fprintf(out, "   median of %d runs: %s: %s rows/s\n", len(times), benchrun.Round(res.floor), benchrun.Grouped(int64(res.floorRate())))
 	if _, err := tgt.Exec(ctx, "DROP SCHEMA bench_floor CASCADE"); err != nil {
 		return err
 	}

@@ -10,29 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/seed5aa6e046/syncer/core"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
-	"github.com/seed5aa6e046/syncer/test/harness"
+	"github.com/seed5aa6e046/syncer/test/harness/benchrun"
 )
-
-// openSource opens a pool on the MariaDB's client account that parses
-// DATETIME and TIMESTAMP values as UTC and runs every session in UTC, so
-// TIMESTAMP literals and results are UTC instants.
-func openSource(m *harness.MariaDB) (*sql.DB, error) {
-	cfg := m.Config()
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
-	cfg.Params = map[string]string{"time_zone": "'+00:00'"}
-	conn, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
-	db := sql.OpenDB(conn)
-	db.SetMaxOpenConns(4)
-	return db, nil
-}
 
 // binlogPos is a position in the source's binary log.
 type binlogPos struct {
@@ -105,7 +86,7 @@ const insertItems = "INSERT INTO bench.items (qty, big, price, score, code, titl
 
 type workload struct {
 	o   options
-	db  *sql.DB
+	env *benchrun.Env
 	out io.Writer
 	rnd *rand.Rand
 }
@@ -172,16 +153,14 @@ func centsString(c int64) string {
 // updates and deletes, and notes the position again.
 func (w *workload) run(ctx context.Context, res *results) (start, end binlogPos, err error) {
 	w.rnd = rand.New(rand.NewPCG(w.o.seed, 0x5eed))
-	for _, q := range []string{"CREATE DATABASE bench", createItems} {
-		if _, err := w.db.ExecContext(ctx, q); err != nil {
-			return start, end, fmt.Errorf("%s: %w", q, err)
-		}
+	if err := w.env.ExecSource(ctx, "CREATE DATABASE bench", createItems); err != nil {
+		return start, end, err
 	}
-	if start, err = masterStatus(ctx, w.db); err != nil {
+	if start, err = masterStatus(ctx, w.env.Source); err != nil {
 		return start, end, err
 	}
 	fmt.Fprintf(w.out, "\n== workload, syncer not running: binlog at %s before it\n", start)
-	conn, err := w.db.Conn(ctx)
+	conn, err := w.env.Source.Conn(ctx)
 	if err != nil {
 		return start, end, err
 	}
@@ -216,7 +195,7 @@ func (w *workload) run(ctx context.Context, res *results) (start, end binlogPos,
 	if count != int64(w.o.rows) || maxID != count {
 		return start, end, fmt.Errorf("after the inserts: %d rows, max(id) %d; want ids 1..%d", count, maxID, w.o.rows)
 	}
-	fmt.Fprintf(w.out, "   %s inserts in %s\n", grouped(res.inserts), round(time.Since(t0)))
+	fmt.Fprintf(w.out, "   %s inserts in %s\n", benchrun.Grouped(res.inserts), benchrun.Round(time.Since(t0)))
 
 	// Updates and deletes: ranges of tx ids spread evenly over the table,
 	// the deletes offset by half a stride so that they take both updated
@@ -257,7 +236,7 @@ func (w *workload) run(ctx context.Context, res *results) (start, end binlogPos,
 	if res.updates, err = ranges(w.o.updates, 0, func(lo, hi int) (int64, error) { return exec(update, lo, hi) }); err != nil {
 		return start, end, err
 	}
-	fmt.Fprintf(w.out, "   %s updates in %s\n", grouped(res.updates), round(time.Since(t1)))
+	fmt.Fprintf(w.out, "   %s updates in %s\n", benchrun.Grouped(res.updates), benchrun.Round(time.Since(t1)))
 	t2 := time.Now()
 	delOffset := 0
 	if n := (w.o.deletes + tx - 1) / tx; n > 0 {
@@ -267,17 +246,17 @@ func (w *workload) run(ctx context.Context, res *results) (start, end binlogPos,
 	if res.deletes, err = ranges(w.o.deletes, delOffset, func(lo, hi int) (int64, error) { return exec(del, lo, hi) }); err != nil {
 		return start, end, err
 	}
-	fmt.Fprintf(w.out, "   %s deletes in %s\n", grouped(res.deletes), round(time.Since(t2)))
+	fmt.Fprintf(w.out, "   %s deletes in %s\n", benchrun.Grouped(res.deletes), benchrun.Round(time.Since(t2)))
 	res.workload = time.Since(t0)
 	if res.updates != int64(w.o.updates) || res.deletes != int64(w.o.deletes) {
 		return start, end, fmt.Errorf("the workload changed %d rows by update and %d by delete; want %d and %d",
 			res.updates, res.deletes, w.o.updates, w.o.deletes)
 	}
 
-	if end, err = masterStatus(ctx, w.db); err != nil {
+	if end, err = masterStatus(ctx, w.env.Source); err != nil {
 		return start, end, err
 	}
-	if res.binlogBytes, err = binlogBytes(ctx, w.db, start, end); err != nil {
+	if res.binlogBytes, err = binlogBytes(ctx, w.env.Source, start, end); err != nil {
 		return start, end, err
 	}
 	fmt.Fprintf(w.out, "   binlog at %s after it: %.1f MB of binlog (row events and their annotations)\n", end, float64(res.binlogBytes)/1e6)

@@ -10,26 +10,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seed5aa6e046/syncer/test/harness"
+	"github.com/seed5aa6e046/syncer/test/harness/benchrun"
 )
-
-// openSource opens a pool on the MariaDB's client account, every session in
-// UTC.
-func openSource(m *harness.MariaDB) (*sql.DB, error) {
-	cfg := m.Config()
-	cfg.Params = map[string]string{"time_zone": "'+00:00'"}
-	cfg.Timeout = 30 * time.Second
-	conn, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
-	db := sql.OpenDB(conn)
-	db.SetMaxOpenConns(4)
-	return db, nil
-}
 
 // The benchmark's table: pipelinebench's bench.items shape (the common
 // types) with a DATE, a nullable VARCHAR and a small BLOB instead of its
@@ -112,13 +97,11 @@ func selectRows(base string) string {
 // generate creates bench.snap and fills it with rows 1..o.rows, o.genBatch
 // rows per INSERT ... SELECT from the sequence engine, not written to the
 // binlog (sql_log_bin=0: the snapshot reads the table, not its history).
-func generate(ctx context.Context, o options, db *sql.DB, out io.Writer) (time.Duration, error) {
-	for _, q := range []string{"CREATE DATABASE bench", createSnap} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return 0, fmt.Errorf("%s: %w", q, err)
-		}
+func generate(ctx context.Context, o options, env *benchrun.Env, out io.Writer) (time.Duration, error) {
+	if err := env.ExecSource(ctx, "CREATE DATABASE bench", createSnap); err != nil {
+		return 0, err
 	}
-	conn, err := db.Conn(ctx)
+	conn, err := env.Source.Conn(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -127,7 +110,7 @@ func generate(ctx context.Context, o options, db *sql.DB, out io.Writer) (time.D
 		return 0, err
 	}
 	fmt.Fprintf(out, "\n== generating %s rows in bench.snap (INSERT ... SELECT from mysql.seq_N_to_M, %s rows per statement, sql_log_bin=0)\n",
-		grouped(int64(o.rows)), grouped(int64(o.genBatch)))
+		benchrun.Grouped(int64(o.rows)), benchrun.Grouped(int64(o.genBatch)))
 	sel := selectRows(baseText(o.seed))
 	t0 := time.Now()
 	next := t0.Add(10 * time.Second)
@@ -139,7 +122,7 @@ func generate(ctx context.Context, o options, db *sql.DB, out io.Writer) (time.D
 		}
 		if time.Now().After(next) {
 			next = next.Add(10 * time.Second)
-			fmt.Fprintf(out, "   %s: %s rows\n", round(time.Since(t0)), grouped(int64(to)))
+			fmt.Fprintf(out, "   %s: %s rows\n", benchrun.Round(time.Since(t0)), benchrun.Grouped(int64(to)))
 		}
 	}
 	d := time.Since(t0)
@@ -153,7 +136,7 @@ func generate(ctx context.Context, o options, db *sql.DB, out io.Writer) (time.D
 	if _, err := conn.ExecContext(ctx, "ANALYZE TABLE bench.snap"); err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(out, "   %s rows in %s\n", grouped(n), round(d))
+	fmt.Fprintf(out, "   %s rows in %s\n", benchrun.Grouped(n), benchrun.Round(d))
 	return d, nil
 }
 
@@ -202,7 +185,7 @@ func settle(ctx context.Context, src *sql.DB, tgt *pgx.Conn, out io.Writer) erro
 		if dirty*100 <= total {
 			break
 		}
-		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+		if err := harness.Sleep(ctx, 200*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -217,17 +200,6 @@ func settle(ctx context.Context, src *sql.DB, tgt *pgx.Conn, out io.Writer) erro
 	if dirty*100 > total {
 		note = fmt.Sprintf("; InnoDB still had %d of %d pages dirty after a minute", dirty, total)
 	}
-	fmt.Fprintf(out, "   (settled before the measurement: InnoDB's dirty pages flushed, CHECKPOINT, sync: %s%s)\n", round(time.Since(t)), note)
+	fmt.Fprintf(out, "   (settled before the measurement: InnoDB's dirty pages flushed, CHECKPOINT, sync: %s%s)\n", benchrun.Round(time.Since(t)), note)
 	return nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/seed5aa6e046/syncer/test/harness"
+	"github.com/seed5aa6e046/syncer/test/harness/benchrun"
 )
 
 // floorRun is one run of the floor: the dump and the load of the same rows.
@@ -41,21 +40,19 @@ const dumpSelect = `SELECT id, qty, big, price, score, code, title, body, create
 // (LIKE bench.snap INCLUDING ALL): the sink's own column types and primary
 // key) with COPY ... FROM STDIN in one transaction. With compare, the
 // loaded table is then compared with syncer's target (not timed).
-func floorOnce(ctx context.Context, run int, dir string, m *harness.MariaDB, pg *harness.Postgres,
-	src *sql.DB, tgt *pgx.Conn, rows int, compare bool, out io.Writer) (floorRun, error) {
+func floorOnce(ctx context.Context, run int, dir string, env *benchrun.Env, rows int, compare bool, out io.Writer) (floorRun, error) {
+	src, tgt := env.Source, env.Target
 	fr := floorRun{differs: -1}
 	fmt.Fprintf(out, "\n== floor, run %d: SELECT ... INTO OUTFILE of bench.snap, then COPY bench_floor.snap FROM STDIN (text format) of that file\n", run)
 	file := filepath.Join(dir, "snap.tsv")
 	_ = os.Remove(file)
 	defer os.Remove(file)
-	for _, q := range []string{
+	if err := env.ExecTarget(ctx,
 		"DROP SCHEMA IF EXISTS bench_floor CASCADE",
 		"CREATE SCHEMA bench_floor",
 		"CREATE TABLE bench_floor.snap (LIKE bench.snap INCLUDING ALL)",
-	} {
-		if _, err := tgt.Exec(ctx, q); err != nil {
-			return fr, fmt.Errorf("%s: %w", q, err)
-		}
+	); err != nil {
+		return fr, err
 	}
 	if err := settle(ctx, src, tgt, out); err != nil {
 		return fr, err
@@ -67,14 +64,14 @@ func floorOnce(ctx context.Context, run int, dir string, m *harness.MariaDB, pg 
 	defer myConn.Close()
 
 	// 1. The dump.
-	myBefore := sampleCPU(m.PID(), false)
+	myBefore := env.MariaDBCPU()
 	t := time.Now()
 	r, err := myConn.ExecContext(ctx, fmt.Sprintf(dumpSelect, sqlString(file)))
 	if err != nil {
 		return fr, fmt.Errorf("floor: SELECT ... INTO OUTFILE: %w", err)
 	}
 	fr.dump = time.Since(t)
-	fr.mariadbCPU = sampleCPU(m.PID(), false).since(myBefore)
+	fr.mariadbCPU = env.MariaDBCPU().Since(myBefore)
 	if n, _ := r.RowsAffected(); n != int64(rows) {
 		return fr, fmt.Errorf("floor: the dump wrote %d rows, want %d", n, rows)
 	}
@@ -89,11 +86,11 @@ func floorOnce(ctx context.Context, run int, dir string, m *harness.MariaDB, pg 
 	if err != nil {
 		return fr, fmt.Errorf("floor: %w", err)
 	}
-	pgBefore := sampleCPU(pg.PID(), true)
+	pgBefore := env.PostgresCPU()
 	t = time.Now()
 	n, err := copyFile(ctx, tgt, f)
 	fr.copy = time.Since(t)
-	fr.pgCPU = sampleCPU(pg.PID(), true).since(pgBefore)
+	fr.pgCPU = env.PostgresCPU().Since(pgBefore)
 	f.Close()
 	if err != nil {
 		return fr, fmt.Errorf("floor: COPY: %w", err)
@@ -102,8 +99,8 @@ func floorOnce(ctx context.Context, run int, dir string, m *harness.MariaDB, pg 
 		return fr, fmt.Errorf("floor: COPY loaded %d rows, want %d", n, rows)
 	}
 	fmt.Fprintf(out, "   dump %s (%.1f MB file; MariaDB CPU %s), copy %s (PostgreSQL CPU %s): %s rows in %s: %s rows/s\n",
-		round(fr.dump), float64(fr.fileBytes)/1e6, round(fr.mariadbCPU), round(fr.copy), round(fr.pgCPU),
-		grouped(n), round(fr.total()), grouped(int64(float64(n)/fr.total().Seconds())))
+		benchrun.Round(fr.dump), float64(fr.fileBytes)/1e6, benchrun.Round(fr.mariadbCPU), benchrun.Round(fr.copy), benchrun.Round(fr.pgCPU),
+		benchrun.Grouped(n), benchrun.Round(fr.total()), benchrun.Grouped(int64(float64(n)/fr.total().Seconds())))
 
 	// The floor loaded the same rows as syncer (a difference is reported;
 	// it is not syncer's).
@@ -116,7 +113,7 @@ func floorOnce(ctx context.Context, run int, dir string, m *harness.MariaDB, pg 
 		if fr.differs == 0 {
 			fmt.Fprintf(out, "   the floor's table equals syncer's target, row for row\n")
 		} else {
-			fmt.Fprintf(out, "   WARNING: %s rows of the floor's table differ from syncer's target\n", grouped(fr.differs))
+			fmt.Fprintf(out, "   WARNING: %s rows of the floor's table differ from syncer's target\n", benchrun.Grouped(fr.differs))
 		}
 	}
 	if _, err := tgt.Exec(ctx, "DROP SCHEMA bench_floor CASCADE"); err != nil {

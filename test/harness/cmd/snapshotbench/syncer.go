@@ -2,24 +2,17 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/seed5aa6e046/syncer/sources/mysql/snapshot"
 	"github.com/seed5aa6e046/syncer/test/harness"
+	"github.com/seed5aa6e046/syncer/test/harness/benchrun"
 )
 
 const pipelineName = "snap"
@@ -30,7 +23,7 @@ const pipelineName = "snap"
 // Each run has its own server_id: MariaDB lists the previous run's binlog
 // dump thread as a replica until it next writes to it, and syncer refuses
 // a server_id another replica uses.
-func writeYAML(o options, run int, dir string, m *harness.MariaDB, pg *harness.Postgres) (string, error) {
+func writeYAML(o options, run int, dir string, env *benchrun.Env) (string, error) {
 	var snap []string
 	if o.chunkRows > 0 {
 		snap = append(snap, fmt.Sprintf("chunk_rows: %d", o.chunkRows))
@@ -41,120 +34,11 @@ func writeYAML(o options, run int, dir string, m *harness.MariaDB, pg *harness.P
 	if o.parallel > 0 {
 		snap = append(snap, fmt.Sprintf("parallel: %d", o.parallel))
 	}
-	snapKey := ""
+	p := benchrun.Pipeline{Name: pipelineName, ServerID: 4200 + run, Include: "bench.snap"}
 	if len(snap) > 0 {
-		snapKey = "    snapshot: {" + strings.Join(snap, ", ") + "}\n"
+		p.More = []string{"snapshot: {" + strings.Join(snap, ", ") + "}"}
 	}
-	y := fmt.Sprintf(`# Written by snapshotbench.
-state_dir: %s
-pipelines:
-  - name: %s
-    source:
-      dsn: %s
-      server_id: %d
-      include: ["bench.snap"]
-%s    sink:
-      type: postgres
-      dsn: %s
-`, strconv.Quote(filepath.Join(dir, "state")), pipelineName, strconv.Quote(m.DSN()), 4200+run, snapKey, strconv.Quote(pg.DSN()))
-	path := filepath.Join(dir, pipelineName+".yaml")
-	return path, os.WriteFile(path, []byte(y), 0o600)
-}
-
-// syncerProc is a running `syncer run`, its output in a log file.
-type syncerProc struct {
-	cmd     *exec.Cmd
-	log     string
-	started time.Time
-	done    chan struct{}
-	err     error // Wait's result, valid after done
-	stopped bool
-}
-
-func startSyncer(path, yaml, logFile string) (*syncerProc, error) {
-	f, err := os.Create(logFile)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cmd := exec.Command(path, "run", yaml)
-	cmd.Stdout, cmd.Stderr = f, f
-	// Its own process group, so that a Ctrl-C in the terminal reaches the
-	// benchmark only and the benchmark stops syncer itself; SIGTERM too if
-	// the benchmark dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	p := &syncerProc{cmd: cmd, log: logFile, done: make(chan struct{})}
-	p.started = time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", path, err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-func (p *syncerProc) exitedErr() error {
-	select {
-	case <-p.done:
-		return fmt.Errorf("syncer run exited on its own (%v); its log %s ends:\n%s", p.err, p.log, p.tail(30))
-	default:
-		return nil
-	}
-}
-
-func (p *syncerProc) tail(n int) string {
-	b, err := os.ReadFile(p.log)
-	if err != nil {
-		return fmt.Sprintf("(cannot read %s: %v)", p.log, err)
-	}
-	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return "    " + string(bytes.Join(lines, []byte("\n    ")))
-}
-
-// stop sends SIGTERM and waits (30s, then SIGKILL of its process group).
-// It returns an error when syncer does not exit with status 0. It may be
-// called more than once.
-func (p *syncerProc) stop() error {
-	if p.stopped {
-		return nil
-	}
-	p.stopped = true
-	select {
-	case <-p.done:
-		return fmt.Errorf("syncer had exited before SIGTERM: %v", p.err)
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-		if p.err != nil {
-			return fmt.Errorf("syncer run exited with %v after SIGTERM; its log %s ends:\n%s", p.err, p.log, p.tail(15))
-		}
-		return nil
-	case <-time.After(30 * time.Second):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
-		return fmt.Errorf("syncer run still running 30s after SIGTERM: killed; its log %s ends:\n%s", p.log, p.tail(15))
-	}
-}
-
-// sinkSnapshot reads the snapshot progress of the pipeline's checkpoint;
-// ok is false while there is no checkpoint with a position.
-func sinkSnapshot(ctx context.Context, tgt *pgx.Conn) (s string, ok bool, err error) {
-	err = tgt.QueryRow(ctx, "SELECT snapshot FROM _syncer.checkpoints WHERE pipeline = $1 AND file <> ''", pipelineName).Scan(&s)
-	var pe *pgconn.PgError
-	if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pe) && (pe.Code == "42P01" || pe.Code == "3F000")) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, err
-	}
-	return s, true, nil
+	return env.WritePipelines(dir, filepath.Join(dir, "state"), p)
 }
 
 // logEvents are the snapshot's log lines, by the time in their time=
@@ -214,8 +98,7 @@ type snapRun struct {
 	dur     time.Duration // process start to the checkpoint's completion
 	events  logEvents
 	stopErr error
-	// CPU time (user + system) over the snapshot.
-	syncerCPU, pgCPU, mariadbCPU time.Duration
+	cpu     benchrun.CPUTimes // over the snapshot
 	// Syncer's resident memory: VmHWM at the end, the largest VmRSS
 	// sampled.
 	hwm, maxRSS int64
@@ -243,13 +126,7 @@ func (r *snapRun) startup() time.Duration { return r.dur - r.copyTime() }
 
 // cpuLine shows the CPU time of syncer, PostgreSQL and MariaDB over the
 // snapshot, in cores.
-func (r *snapRun) cpuLine() string {
-	c := func(d time.Duration) string {
-		return fmt.Sprintf("%s (%.2f cores)", round(d), d.Seconds()/r.dur.Seconds())
-	}
-	return fmt.Sprintf("CPU time over the snapshot (user + system): syncer %s, PostgreSQL %s, MariaDB %s",
-		c(r.syncerCPU), c(r.pgCPU), c(r.mariadbCPU))
-}
+func (r *snapRun) cpuLine() string { return r.cpu.Line("snapshot", r.dur) }
 
 // snapSettings describes the pipeline's snapshot settings.
 func snapSettings(o options) string {
@@ -270,34 +147,34 @@ func snapSettings(o options) string {
 // runSnapshot starts `syncer run` on a fresh pipeline (no checkpoint, no
 // target table) and times it until the sink's checkpoint says the copy is
 // complete, sampling syncer's resident memory meanwhile.
-func runSnapshot(ctx context.Context, o options, run int, work, syncerPath string, m *harness.MariaDB, pg *harness.Postgres,
-	tgt *pgx.Conn, rows int, out io.Writer) (snapRun, error) {
+func runSnapshot(ctx context.Context, o options, run int, env *benchrun.Env, rows int, out io.Writer) (snapRun, error) {
 	var res snapRun
-	dir := filepath.Join(work, fmt.Sprintf("run%d", run))
+	tgt := env.Target
+	dir := filepath.Join(env.Work, fmt.Sprintf("run%d", run))
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return res, err
 	}
-	yaml, err := writeYAML(o, run, dir, m, pg)
+	yaml, err := writeYAML(o, run, dir, env)
 	if err != nil {
 		return res, err
 	}
 	fmt.Fprintf(out, "\n== snapshot, run %d: syncer run %s (no source.start: snapshot mode initial; %s), until the sink's checkpoint says the copy is complete\n",
 		run, yaml, snapSettings(o))
-	if err := settle(ctx, m.DB(), tgt, out); err != nil {
+	if err := settle(ctx, env.MariaDB.DB(), tgt, out); err != nil {
 		return res, err
 	}
-	pgBefore, myBefore := sampleCPU(pg.PID(), true), sampleCPU(m.PID(), false)
-	proc, err := startSyncer(syncerPath, yaml, filepath.Join(dir, "syncer.log"))
+	cpu := env.StartCPU()
+	proc, err := env.StartSyncer(yaml, filepath.Join(dir, "syncer.log"))
 	if err != nil {
 		return res, err
 	}
-	defer proc.stop()
-	res.started = proc.started
-	pid := proc.cmd.Process.Pid
+	defer proc.Stop()
+	res.started = proc.Started
+	pid := proc.PID()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	deadline := proc.started.Add(o.timeout)
-	nextReport := proc.started.Add(10 * time.Second)
+	deadline := proc.Started.Add(o.timeout)
+	nextReport := proc.Started.Add(10 * time.Second)
 	var last string
 	var seen, seenActive bool
 	for {
@@ -306,15 +183,16 @@ func runSnapshot(ctx context.Context, o options, run int, work, syncerPath strin
 			return res, ctx.Err()
 		case <-tick.C:
 		}
-		if rss, _, ok := memStatus(pid); ok && rss > res.maxRSS {
+		if rss, _, ok := benchrun.MemStatus(pid); ok && rss > res.maxRSS {
 			res.maxRSS = rss
 		}
-		s, ok, err := sinkSnapshot(ctx, tgt)
+		cp, ok, err := harness.SinkCheckpoint(ctx, tgt, pipelineName)
 		now := time.Now()
 		if err != nil {
-			return res, fmt.Errorf("read the checkpoint: %w", err)
+			return res, err
 		}
 		if ok {
+			s := cp.Snapshot
 			seen, last = true, s
 			active, err := snapshot.InProgress(s)
 			if err != nil {
@@ -325,16 +203,14 @@ func runSnapshot(ctx context.Context, o options, run int, work, syncerPath strin
 			// (its log line comes before the sink commits the last
 			// chunk's checkpoint).
 			if !active {
-				ev, err := readLog(proc.log)
+				ev, err := readLog(proc.Log)
 				if err != nil {
 					return res, err
 				}
 				if !ev.complete.IsZero() {
-					res.dur = now.Sub(proc.started)
-					res.syncerCPU = sampleCPU(pid, false).since(nil)
-					res.pgCPU = sampleCPU(pg.PID(), true).since(pgBefore)
-					res.mariadbCPU = sampleCPU(m.PID(), false).since(myBefore)
-					if rss, hwm, ok := memStatus(pid); ok {
+					res.dur = now.Sub(proc.Started)
+					res.cpu = cpu.Read(proc)
+					if rss, hwm, ok := benchrun.MemStatus(pid); ok {
 						res.maxRSS = max(res.maxRSS, rss)
 						res.hwm = hwm
 					}
@@ -342,16 +218,16 @@ func runSnapshot(ctx context.Context, o options, run int, work, syncerPath strin
 					break
 				}
 				if seenActive {
-					return res, fmt.Errorf("the checkpoint's snapshot progress is done (%.200q) but syncer's log has no \"snapshot: complete\" line; it ends:\n%s", s, proc.tail(20))
+					return res, fmt.Errorf("the checkpoint's snapshot progress is done (%.200q) but syncer's log has no \"snapshot: complete\" line; it ends:\n%s", s, proc.Tail(20))
 				}
 			}
 		}
-		if err := proc.exitedErr(); err != nil {
+		if err := proc.ExitedErr(); err != nil {
 			return res, err
 		}
 		if now.After(deadline) {
 			return res, fmt.Errorf("snapshot not complete after %s (checkpoint seen: %v, progress %.300q); syncer's log %s ends:\n%s",
-				o.timeout, seen, last, proc.log, proc.tail(20))
+				o.timeout, seen, last, proc.Log, proc.Tail(20))
 		}
 		if now.After(nextReport) {
 			nextReport = nextReport.Add(10 * time.Second)
@@ -361,25 +237,20 @@ func runSnapshot(ctx context.Context, o options, run int, work, syncerPath strin
 				for _, t := range p.Tables {
 					n += t.Rows
 				}
-				msg = fmt.Sprintf("%s rows copied", grouped(n+p.DoneRows))
+				msg = fmt.Sprintf("%s rows copied", benchrun.Grouped(n+p.DoneRows))
 			}
-			fmt.Fprintf(out, "   %s: %s, syncer RSS %.0f MiB\n", round(now.Sub(proc.started)), msg, mib(res.maxRSS))
+			fmt.Fprintf(out, "   %s: %s, syncer RSS %.0f MiB\n", benchrun.Round(now.Sub(proc.Started)), msg, mib(res.maxRSS))
 		}
 	}
-	fmt.Fprintf(out, "   complete after %s: %s rows/s", round(res.dur), grouped(int64(res.rate(rows))))
+	fmt.Fprintf(out, "   complete after %s: %s rows/s", benchrun.Round(res.dur), benchrun.Grouped(int64(res.rate(rows))))
 	if ct := res.copyTime(); ct > 0 {
-		fmt.Fprintf(out, "; after start-up (%s to \"snapshot: reading\") %s: %s rows/s", round(res.startup()), round(ct), grouped(int64(float64(rows)/ct.Seconds())))
+		fmt.Fprintf(out, "; after start-up (%s to \"snapshot: reading\") %s: %s rows/s", benchrun.Round(res.startup()), benchrun.Round(ct), benchrun.Grouped(int64(float64(rows)/ct.Seconds())))
 	}
 	fmt.Fprintf(out, "\n   syncer peak RSS %.0f MiB (VmHWM), %.0f MiB (largest VmRSS sampled every 50ms)\n", mib(res.hwm), mib(res.maxRSS))
 	for _, l := range res.events.copied {
 		fmt.Fprintf(out, "   log: %s\n", l)
 	}
-	if err := proc.stop(); err != nil {
-		res.stopErr = err
-		fmt.Fprintf(out, "   WARNING: %v\n", err)
-	} else {
-		fmt.Fprintf(out, "   syncer stopped (SIGTERM), exit status 0\n")
-	}
+	res.stopErr = proc.StopReported(out)
 	fmt.Fprintf(out, "   %s\n", res.cpuLine())
 	if err := tgt.QueryRow(ctx, "SELECT autovacuum_count, autoanalyze_count FROM pg_stat_user_tables WHERE relid = 'bench.snap'::regclass").
 		Scan(&res.autovacuums, &res.autoanalyzes); err != nil {
@@ -391,8 +262,8 @@ func runSnapshot(ctx context.Context, o options, run int, work, syncerPath strin
 	}
 	fmt.Fprintf(out, "   target bench.snap: %.1f MB in Postgres (heap, TOAST and primary key); autovacuum of it so far: %d vacuums, %d analyzes\n",
 		float64(size)/1e6, res.autovacuums, res.autoanalyzes)
-	if ev, err := readLog(proc.log); err == nil && ev.panicked {
-		return res, fmt.Errorf("syncer's log %s shows a panic:\n%s", proc.log, proc.tail(40))
+	if ev, err := readLog(proc.Log); err == nil && ev.panicked {
+		return res, fmt.Errorf("syncer's log %s shows a panic:\n%s", proc.Log, proc.Tail(40))
 	}
 	if res.events.reading.IsZero() {
 		fmt.Fprintf(out, "   (no \"snapshot: reading\" line with a time in syncer's log: the start-up is not separated)\n")
@@ -402,13 +273,8 @@ func runSnapshot(ctx context.Context, o options, run int, work, syncerPath strin
 
 // resetTarget drops what a snapshot run made in Postgres (the target
 // schema and the sink's state schema), so the next run is a first run.
-func resetTarget(ctx context.Context, tgt *pgx.Conn) error {
-	for _, q := range []string{"DROP SCHEMA IF EXISTS bench CASCADE", "DROP SCHEMA IF EXISTS _syncer CASCADE"} {
-		if _, err := tgt.Exec(ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", q, err)
-		}
-	}
-	return nil
+func resetTarget(ctx context.Context, env *benchrun.Env) error {
+	return env.ExecTarget(ctx, "DROP SCHEMA IF EXISTS bench CASCADE", "DROP SCHEMA IF EXISTS _syncer CASCADE")
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

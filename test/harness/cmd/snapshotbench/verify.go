@@ -3,16 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/seed5aa6e046/syncer/test/harness/benchrun"
 )
 
 // row is one row of bench.snap as canonical text, the same for both sides
@@ -71,28 +70,46 @@ const (
 		FROM bench.snap WHERE id BETWEEN $1 AND $2 ORDER BY id`
 )
 
+// scanRow reads one row of sourceRange or targetRange: the same columns
+// into the same Go types on both sides (a NULL note as nil).
+func scanRow(rs rowScanner) (row, error) {
+	var id, qty, flag int64
+	var big, price, code, title, body, created, day, status, payload string
+	var score float64
+	var note *string
+	if err := rs.Scan(&id, &qty, &big, &price, &score, &code, &title, &body, &created, &day, &status, &flag, &note, &payload); err != nil {
+		return row{}, err
+	}
+	return row{id: id, line: canonLine(nil, id, qty, big, price, score, code, title, body, created, day, status, flag, note, payload)}, nil
+}
+
+// rowScanner is what readRows needs of database/sql's and pgx's rows.
+type rowScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// readRows reads a range query's rows; side names it in an error.
+func readRows(rs rowScanner, side string) ([]row, error) {
+	var out []row
+	for rs.Next() {
+		r, err := scanRow(rs)
+		if err != nil {
+			return nil, fmt.Errorf("read the %s: %w", side, err)
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
 func readSourceRange(ctx context.Context, db *sql.DB, lo, hi int64) ([]row, error) {
 	rs, err := db.QueryContext(ctx, sourceRange, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("read the source: %w", err)
 	}
 	defer rs.Close()
-	var out []row
-	for rs.Next() {
-		var id, qty, flag int64
-		var big, price, code, title, body, created, day, status, payload string
-		var score float64
-		var note sql.NullString
-		if err := rs.Scan(&id, &qty, &big, &price, &score, &code, &title, &body, &created, &day, &status, &flag, &note, &payload); err != nil {
-			return nil, fmt.Errorf("read the source: %w", err)
-		}
-		var np *string
-		if note.Valid {
-			np = &note.String
-		}
-		out = append(out, row{id: id, line: canonLine(nil, id, qty, big, price, score, code, title, body, created, day, status, flag, np, payload)})
-	}
-	return out, rs.Err()
+	return readRows(rs, "source")
 }
 
 func readTargetRange(ctx context.Context, tgt *pgx.Conn, lo, hi int64) ([]row, error) {
@@ -101,62 +118,22 @@ func readTargetRange(ctx context.Context, tgt *pgx.Conn, lo, hi int64) ([]row, e
 		return nil, fmt.Errorf("read the target bench.snap: %w", err)
 	}
 	defer rs.Close()
-	var out []row
-	for rs.Next() {
-		var id, qty, flag int64
-		var big, price, code, title, body, created, day, status, payload string
-		var score float64
-		var note *string
-		if err := rs.Scan(&id, &qty, &big, &price, &score, &code, &title, &body, &created, &day, &status, &flag, &note, &payload); err != nil {
-			return nil, fmt.Errorf("read the target: %w", err)
-		}
-		out = append(out, row{id: id, line: canonLine(nil, id, qty, big, price, score, code, title, body, created, day, status, flag, note, payload)})
-	}
-	return out, rs.Err()
-}
-
-// checksum summarizes a side's rows.
-type checksum struct {
-	count int64
-	sumID int64
-	md5   string
-}
-
-func (c checksum) String() string {
-	return fmt.Sprintf("%s rows, sum(id) %d, md5 %s", grouped(c.count), c.sumID, c.md5)
-}
-
-type summer struct {
-	c checksum
-	h hash.Hash
-}
-
-func newSummer() *summer { return &summer{h: md5.New()} }
-
-func (s *summer) add(r row) {
-	s.c.count++
-	s.c.sumID += r.id
-	s.h.Write(r.line)
-}
-
-func (s *summer) sum() checksum {
-	s.c.md5 = hex.EncodeToString(s.h.Sum(nil))
-	return s.c
+	return readRows(rs, "target")
 }
 
 // verifyTarget compares bench.snap in Postgres with bench.snap in MariaDB,
 // every row and every column, id range by id range (both sides read at
 // once), and fails with the first differences.
-func verifyTarget(ctx context.Context, src *sql.DB, tgt *pgx.Conn, out io.Writer) (checksum, error) {
+func verifyTarget(ctx context.Context, src *sql.DB, tgt *pgx.Conn, out io.Writer) (benchrun.RowSum, error) {
 	var srcMin, srcMax, tgtMin, tgtMax int64
 	if err := src.QueryRowContext(ctx, "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM bench.snap").Scan(&srcMin, &srcMax); err != nil {
-		return checksum{}, err
+		return benchrun.RowSum{}, err
 	}
 	if err := tgt.QueryRow(ctx, "SELECT COALESCE(min(id), 0), COALESCE(max(id), 0) FROM bench.snap").Scan(&tgtMin, &tgtMax); err != nil {
-		return checksum{}, fmt.Errorf("the target bench.snap: %w", err)
+		return benchrun.RowSum{}, fmt.Errorf("the target bench.snap: %w", err)
 	}
 	lo, hi := min(srcMin, tgtMin), max(srcMax, tgtMax)
-	srcSum, tgtSum := newSummer(), newSummer()
+	srcSum, tgtSum := benchrun.NewRowSummer(), benchrun.NewRowSummer()
 	var diffs []string
 	var ndiff int64
 	const maxDiffs = 10
@@ -181,10 +158,10 @@ func verifyTarget(ctx context.Context, src *sql.DB, tgt *pgx.Conn, out io.Writer
 		t, terr := readTargetRange(ctx, tgt, from, to)
 		sr := <-ch
 		if sr.err != nil {
-			return checksum{}, sr.err
+			return benchrun.RowSum{}, sr.err
 		}
 		if terr != nil {
-			return checksum{}, terr
+			return benchrun.RowSum{}, terr
 		}
 		s := sr.rows
 		i, j := 0, 0
@@ -192,28 +169,28 @@ func verifyTarget(ctx context.Context, src *sql.DB, tgt *pgx.Conn, out io.Writer
 			switch {
 			case j == len(t) || (i < len(s) && s[i].id < t[j].id):
 				diff("id %d: missing from the target", s[i].id)
-				srcSum.add(s[i])
+				srcSum.Add(s[i].id, s[i].line)
 				i++
 			case i == len(s) || t[j].id < s[i].id:
 				diff("id %d: in the target, not in the source", t[j].id)
-				tgtSum.add(t[j])
+				tgtSum.Add(t[j].id, t[j].line)
 				j++
 			default:
 				if !bytes.Equal(s[i].line, t[j].line) {
 					diff("id %d differs:\n      source %s\n      target %s", s[i].id,
 						bytes.TrimRight(s[i].line, "\n"), bytes.TrimRight(t[j].line, "\n"))
 				}
-				srcSum.add(s[i])
-				tgtSum.add(t[j])
+				srcSum.Add(s[i].id, s[i].line)
+				tgtSum.Add(t[j].id, t[j].line)
 				i, j = i+1, j+1
 			}
 		}
 	}
-	want, got := srcSum.sum(), tgtSum.sum()
+	want, got := srcSum.Sum(), tgtSum.Sum()
 	fmt.Fprintf(out, "   source %s\n   target %s\n", want, got)
 	if got != want || len(diffs) > 0 {
 		return want, fmt.Errorf("THE TARGET DIFFERS FROM THE SOURCE: %s differences (rows missing, extra or different); the first:\n    %s",
-			grouped(ndiff), strings.Join(diffs, "\n    "))
+			benchrun.Grouped(ndiff), strings.Join(diffs, "\n    "))
 	}
 	fmt.Fprintf(out, "   equal\n")
 	return want, nil
