@@ -354,3 +354,20 @@ func appendDecoded(dst, text []byte, enc encoding.Encoding) ([]byte, bool) {
 	}
 	return append(dst, conv...), true
 }
+
+// AppendValidUTF8 appends b with every byte that does not start a valid
+// UTF-8 sequence replaced by U+FFFD: the rendering of text whose charset
+// has no converter, or whose bytes are not valid in it (the binlog path and
+// the snapshot's must render such text alike).
+func AppendValidUTF8(dst, b []byte) []byte {
+	for len(b) > 0 {
+		c, n := utf8.DecodeRune(b)
+		if c == utf8.RuneError && n == 1 {
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		} else {
+			dst = append(dst, b[:n]...)
+		}
+		b = b[n:]
+	}
+	return dst
+}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/seed5aa6e046/syncer/core"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
@@ -636,7 +635,7 @@ func (r *Records) convert(v *binlog.Value, col *core.Column, idx int, vals []cor
 		if r.scratch, ok = v.AppendText(r.scratch); !ok {
 			// Bytes that are not valid in the column's charset (or a
 			// charset without a converter): keep what is UTF-8.
-			r.scratch = appendValidUTF8(r.scratch, v.Bytes())
+			r.scratch = binlog.AppendValidUTF8(r.scratch, v.Bytes())
 		}
 		k := core.KindString
 		if col.Type.JSON || col.Type.Name == "json" {
@@ -710,18 +709,4 @@ func intMask(typ string) uint64 {
 		return 0xffffffff
 	}
 	return ^uint64(0)
-}
-
-// appendValidUTF8 appends b with invalid UTF-8 replaced by U+FFFD.
-func appendValidUTF8(dst, b []byte) []byte {
-	for len(b) > 0 {
-		c, n := utf8.DecodeRune(b)
-		if c == utf8.RuneError && n == 1 {
-			dst = utf8.AppendRune(dst, utf8.RuneError)
-		} else {
-			dst = append(dst, b[:n]...)
-		}
-		b = b[n:]
-	}
-	return dst
 }

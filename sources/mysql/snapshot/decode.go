@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/seed5aa6e046/syncer/core"
 	"github.com/seed5aa6e046/syncer/sources/mysql/binlog"
@@ -185,7 +184,7 @@ func (c *colReader) decode(b []byte, idx int, vals []core.Value, s *decodeScratc
 			// As the binlog path: bytes that are not valid in the
 			// column's charset (or a charset without a converter) keep
 			// what is UTF-8.
-			s.buf = decodeValidUTF8(s.buf, b)
+			s.buf = binlog.AppendValidUTF8(s.buf, b)
 		}
 		k := core.KindString
 		if c.op == colOpJSON {
@@ -296,22 +295,6 @@ func KeyFromStrings(s []string) (Key, error) {
 		k[i] = b
 	}
 	return k, nil
-}
-
-// decodeValidUTF8 appends b with invalid UTF-8 replaced by U+FFFD, as the
-// binlog path (cdc's appendValidUTF8) does with text that its
-// charset does not convert.
-func decodeValidUTF8(dst, b []byte) []byte {
-	for len(b) > 0 {
-		c, n := utf8.DecodeRune(b)
-		if c == utf8.RuneError && n == 1 {
-			dst = utf8.AppendRune(dst, utf8.RuneError)
-		} else {
-			dst = append(dst, b[:n]...)
-		}
-		b = b[n:]
-	}
-	return dst
 }
 
 // decodeDecimalText returns a DECIMAL's text as the binlog path writes it: the

@@ -118,6 +118,16 @@ func rdrShow(v core.Value) string {
 // server's current position.
 func rdrBinlogRows(t *testing.T, m *harness.MariaDB) *cdc.Records {
 	t.Helper()
+	recs, _ := rdrOpenRecords(t, m, cdc.RecordsConfig{})
+	t.Cleanup(func() { recs.Close() })
+	return recs
+}
+
+// rdrOpenRecords opens the binlog path at the server's current position,
+// and returns the connection configuration with it; the caller closes the
+// records.
+func rdrOpenRecords(t *testing.T, m *harness.MariaDB, cfg cdc.RecordsConfig) (*cdc.Records, *client.Config) {
+	t.Helper()
 	user, pw := m.User()
 	cc, err := client.ParseDSN(fmt.Sprintf("%s:%s@tcp(%s)/?timeout=5s", user, pw, m.Addr()))
 	if err != nil {
@@ -129,9 +139,7 @@ func rdrBinlogRows(t *testing.T, m *harness.MariaDB) *cdc.Records {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := cdc.NewRecords(src, cdc.RecordsConfig{})
-	t.Cleanup(func() { recs.Close() })
-	return recs
+	return cdc.NewRecords(src, cfg), cc
 }
 
 // rdrInserts reads n insert records of table name from recs.

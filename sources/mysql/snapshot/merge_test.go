@@ -13,7 +13,6 @@ import (
 
 	"github.com/seed5aa6e046/syncer/core"
 	"github.com/seed5aa6e046/syncer/sources/mysql/cdc"
-	"github.com/seed5aa6e046/syncer/sources/mysql/client"
 	"github.com/seed5aa6e046/syncer/sources/mysql/replication"
 	"github.com/seed5aa6e046/syncer/test/harness"
 )
@@ -202,18 +201,7 @@ func testConverges(t *testing.T, mode viewMode) {
 		wg.Wait()
 	}()
 
-	user, pw := m.User()
-	cc, err := client.ParseDSN(fmt.Sprintf("%s:%s@tcp(%s)/?timeout=5s", user, pw, m.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := replication.NewConfig(cc)
-	rc.Logger = rdrQuietLogger()
-	src, err := cdc.Open(t.Context(), cdc.Config{Replication: rc, StateDir: t.TempDir(), Logger: rdrQuietLogger(), RequireFullRowImage: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := cdc.NewRecords(src, cdc.RecordsConfig{ReportPosition: true})
+	recs, cc := rdrOpenRecords(t, m, cdc.RecordsConfig{ReportPosition: true})
 	connector, err := cc.DriverConnector()
 	if err != nil {
 		t.Fatal(err)
