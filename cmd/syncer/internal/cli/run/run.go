@@ -110,7 +110,7 @@ func validateCmd(ctx context.Context, env command.Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s: valid, %d pipeline(s)\n", f.Path, len(f.Pipelines))
 	for _, p := range f.Pipelines {
-		fmt.Fprintf(env.Stdout, "  %s: %s source → %s sink, state in %s\n", p.Name, p.Source.Type, p.Sink.Type, p.StateDir)
+		fmt.Fprintf(env.Stdout, "  %s: %s source → %s sink, snapshot %s, state in %s\n", p.Name, p.Source.Type, p.Sink.Type, p.Snapshot.Mode, p.StateDir)
 	}
 	return nil
 }

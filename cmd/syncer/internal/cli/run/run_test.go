@@ -1,9 +1,13 @@
 package run
 
 import (
+	"context"
+	"errors"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/seed5aa6e046/syncer/cmd/syncer/internal/cli/command"
 	"github.com/seed5aa6e046/syncer/pipelines"
 )
 
@@ -39,5 +43,61 @@ func TestNewLogger(t *testing.T) {
 	}
 	if _, err := newLogger(&b, "text", "loud"); err == nil || !strings.Contains(err.Error(), "--log-level") {
 		t.Fatalf("bad level: %v", err)
+	}
+}
+
+// The usage errors of verify, status and snapshot (exit 2), and what
+// snapshot and status do without a running pipeline.
+func TestSnapshotStatusVerifyCommands(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/p.yaml"
+	yaml := "state_dir: " + dir + "/state\npipelines:\n  - name: shop\n    source: {dsn: 'u:p@tcp(127.0.0.1:1)/', include: ['shop.*']}\n    sink: {type: postgres, dsn: 'host=127.0.0.1 port=1'}\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	env := command.Env{Stdout: &out, Stderr: &out}
+	for _, c := range []struct {
+		run  func(context.Context, command.Env, []string) error
+		args []string
+		want string
+	}{
+		{snapshotCmd, []string{file}, "name the tables to copy again with --table"},
+		{snapshotCmd, []string{"--table", "shop.*", file}, `--table "shop.*": want database.table`},
+		{snapshotCmd, []string{"--table", "orders", file}, `--table "orders": want database.table`},
+		{verifyCmd, []string{"-o", "xml", file}, `-o "xml": want text or json`},
+		{verifyCmd, []string{"--tables", "orders", file}, `--tables "orders": want database.table globs`},
+		{verifyCmd, []string{}, "verify takes one pipeline file"},
+		{statusCmd, []string{"-o", "yaml", file}, `-o "yaml": want text or json`},
+		{statusCmd, []string{"--pipeline", "nope", file}, `declares no pipeline "nope"`},
+	} {
+		err := c.run(context.Background(), env, c.args)
+		var ue *command.UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want a usage error saying %q", c.args, err, c.want)
+		}
+	}
+	// A table the pipeline does not replicate.
+	if err := snapshotCmd(context.Background(), env, []string{"--table", "crm.users", file}); err == nil || !strings.Contains(err.Error(), "does not replicate crm.users") {
+		t.Errorf("snapshot of an excluded table: %v", err)
+	}
+	// A request with nobody running: written for the next start.
+	out.Reset()
+	if err := snapshotCmd(context.Background(), env, []string{"--table", "shop.orders,shop.users", file}); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "re-snapshot of shop.orders, shop.users requested") || !strings.Contains(s, "the next 'syncer run' takes it") {
+		t.Errorf("snapshot output: %s", s)
+	}
+	entries, err := os.ReadDir(dir + "/state/shop/snapshot-requests")
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("request files: %v, %v", entries, err)
+	}
+	out.Reset()
+	if err := statusCmd(context.Background(), env, []string{file}); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "never run here") {
+		t.Errorf("status of a pipeline never run: %s", s)
 	}
 }
