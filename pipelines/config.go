@@ -239,17 +239,27 @@ var SystemDatabases = []string{"mysql", "information_schema", "performance_schem
 // matches an include glob (or there are none and the database is not one
 // of SystemDatabases) and no exclude glob. Matching is case-insensitive.
 func (p *Pipeline) Includes(database, table string) bool {
+	return tableIncluded(p.Source.Include, p.Source.Exclude, database, table)
+}
+
+// TableFilter returns Includes for include and exclude lists other than
+// the pipeline's (those a snapshot's checkpoint remembers).
+func TableFilter(include, exclude []string) func(database, table string) bool {
+	return func(database, table string) bool { return tableIncluded(include, exclude, database, table) }
+}
+
+func tableIncluded(include, exclude []string, database, table string) bool {
 	name := database + "." + table
-	if len(p.Source.Include) == 0 {
+	if len(include) == 0 {
 		for _, s := range SystemDatabases {
 			if strings.EqualFold(database, s) {
 				return false
 			}
 		}
-	} else if !matchAny(p.Source.Include, name) {
+	} else if !matchAny(include, name) {
 		return false
 	}
-	return !matchAny(p.Source.Exclude, name)
+	return !matchAny(exclude, name)
 }
 
 // ExcludesColumn reports whether database.table.column matches an

@@ -272,7 +272,7 @@ func (d *decoder) pipeline(n *yaml.Node, path, stateDir string) *pipelineNodes {
 	if sn := m.get("snapshot"); sn != nil && !isNull(sn) {
 		snapNode = d.snapshot(sn, path+".snapshot", &p.Snapshot)
 	}
-	d.snapshotMode(snapNode, path, p.Pipeline, m.get("source"))
+	d.snapshotMode(snapNode, path, p.Pipeline)
 
 	if tn := m.get("transforms"); tn != nil && !isNull(tn) {
 		switch {
@@ -578,7 +578,7 @@ func (d *decoder) snapshot(n *yaml.Node, path string, s *Snapshot) *yaml.Node {
 // snapshotMode settles the snapshot mode with source.start: a snapshot
 // copies the tables as they are now and streams from there, which
 // contradicts a start in the past.
-func (d *decoder) snapshotMode(modeNode *yaml.Node, path string, p *Pipeline, sourceNode *yaml.Node) {
+func (d *decoder) snapshotMode(modeNode *yaml.Node, path string, p *Pipeline) {
 	st := p.Source.Start
 	explicitStart := st.Set && st.Mode != StartCurrent
 	switch {

@@ -44,3 +44,19 @@ func TestSnapshotSettings(t *testing.T) {
 		}
 	}
 }
+
+// TableFilter applies other lists as Includes applies the pipeline's
+// (the snapshot asks it of the lists a checkpoint remembers).
+func TestTableFilter(t *testing.T) {
+	f := TableFilter([]string{"Shop.*"}, []string{"shop.tmp_*"})
+	for name, want := range map[string]bool{"shop.orders": true, "SHOP.Users": true, "shop.tmp_x": false, "crm.users": false} {
+		db, table, _ := strings.Cut(name, ".")
+		if got := f(db, table); got != want {
+			t.Errorf("TableFilter(Shop.*, -shop.tmp_*)(%s) = %v", name, got)
+		}
+	}
+	all := TableFilter(nil, nil)
+	if all("mysql", "user") || !all("shop", "t") {
+		t.Error("an empty include list must take every user table and no system one")
+	}
+}

@@ -174,13 +174,6 @@ func (r *Records) Start() core.Position {
 	return core.Position{}
 }
 
-// Project returns t as the records show it (without the excluded
-// columns): the same *core.Table the records of t's version carry.
-func (r *Records) Project(t *core.Table) (*core.Table, error) {
-	p := r.project(t)
-	return p.table, p.err
-}
-
 // Next returns the next record. An error ends the records: every later
 // call returns it.
 func (r *Records) Next(ctx context.Context) (*core.Record, error) {

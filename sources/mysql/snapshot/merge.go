@@ -89,6 +89,9 @@ type Config struct {
 	// appear); Included applies them.
 	Include, Exclude []string
 	Included         func(database, table string) bool
+	// Filter makes Included for other lists (those a checkpoint
+	// remembers): pipelines.TableFilter.
+	Filter func(include, exclude []string) func(database, table string) bool
 	// TrackScope keeps the scope in checkpoints even when no copy runs,
 	// so that tables added to the include list later are copied.
 	TrackScope bool
@@ -119,6 +122,7 @@ type Merger struct {
 	cancel   context.CancelFunc
 	streamCh chan streamItem
 	streamWG sync.WaitGroup
+	tick     *time.Timer // the idle wait's, reused
 
 	readers *readers
 	readWG  sync.WaitGroup
@@ -226,12 +230,10 @@ func Open(ctx context.Context, stream Stream, cfg Config) (*Merger, error) {
 	}
 	m := &Merger{cfg: cfg, log: cfg.Logger, stream: stream, runs: map[*tableToken]*tableRun{},
 		versions: map[string]*core.Table{}, filters: map[*core.Table]*rowFilter{}, requests: map[string]bool{},
-		streamPos: cfg.Checkpoint, lastLog: time.Now()}
+		streamPos: stream.Start(), lastLog: time.Now()}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
-	m.streamPos = stream.Start()
-	m.streamPos.Snapshot = ""
 	tables, err := stream.Tables()
 	if err != nil {
 		return nil, err
@@ -259,7 +261,6 @@ func Open(ctx context.Context, stream Stream, cfg Config) (*Merger, error) {
 		}
 	case prev != nil:
 		m.prog = prev
-		m.prog.Done, m.prog.DoneRows = prev.Done, prev.DoneRows
 		kept := m.prog.Tables[:0]
 		for _, tt := range m.prog.Tables {
 			if m.versions[tableKey(tt.Schema, tt.Name)] == nil {
@@ -317,8 +318,13 @@ func (m *Merger) addNewlyIncluded(old *scope, tables []*core.Table) {
 	for _, tt := range m.prog.Tables {
 		have[tableKey(tt.Schema, tt.Name)] = true
 	}
+	if m.cfg.Filter == nil {
+		m.log.Warn("snapshot: the include list changed, but no filter was given to tell the tables it adds: none is copied")
+		return
+	}
+	included := m.cfg.Filter(old.Include, old.Exclude)
 	for _, t := range tables {
-		if old.includes(t.Schema, t.Name) || have[tableKey(t.Schema, t.Name)] {
+		if included(t.Schema, t.Name) || have[tableKey(t.Schema, t.Name)] {
 			continue
 		}
 		m.log.Info("snapshot: a table the include list now covers is copied", "table", t.QualifiedName())
@@ -447,11 +453,24 @@ func (m *Merger) next(ctx context.Context) (*core.Record, error) {
 			continue
 		}
 		if m.head == nil {
+			// The common case, a record waiting, takes no timer.
+			select {
+			case it := <-m.streamCh:
+				if it.err != nil {
+					return nil, it.err
+				}
+				m.head = it.r
+				continue
+			default:
+			}
 			var tick <-chan time.Time
 			if m.cfg.RequestDir != "" || m.prog.active() {
-				t := time.NewTimer(time.Second)
-				defer t.Stop()
-				tick = t.C
+				if m.tick == nil {
+					m.tick = time.NewTimer(time.Second)
+				} else {
+					m.tick.Reset(time.Second)
+				}
+				tick = m.tick.C
 			}
 			select {
 			case it := <-m.streamCh:
@@ -609,7 +628,11 @@ func (m *Merger) filterFor(t *core.Table) *rowFilter {
 			f = &rowFilter{all: true}
 			break
 		}
-		f = cutFilter(t, tt)
+		var r *TableReader
+		if run := m.runs[tt]; run != nil && run.version == t {
+			r = run.reader
+		}
+		f = cutFilter(t, tt, r)
 		break
 	}
 	m.filters[t] = f
@@ -618,12 +641,18 @@ func (m *Merger) filterFor(t *core.Table) *rowFilter {
 
 // cutFilter is the filter of a copying table keyed by one integer column,
 // nil for other tables.
-func cutFilter(t *core.Table, tt *tableToken) *rowFilter {
+// r is t's reader when there is one already.
+func cutFilter(t *core.Table, tt *tableToken, r *TableReader) *rowFilter {
 	if len(tt.After) != 1 {
 		return nil
 	}
-	r, err := NewTableReader(t)
-	if err != nil || !r.IntegerKey() {
+	if r == nil {
+		var err error
+		if r, err = NewTableReader(t); err != nil {
+			return nil
+		}
+	}
+	if !r.IntegerKey() {
 		return nil
 	}
 	k, err := KeyFromStrings(tt.After)
@@ -1005,48 +1034,24 @@ func (m *Merger) read(c *chunk) {
 }
 
 func (m *Merger) query(conn *sql.Conn, c *chunk) error {
-	q := c.tr.ChunkQuery(c.after, c.upto, c.limit)
-	rows, err := conn.QueryContext(m.ctx, q)
-	if err != nil {
-		return fmt.Errorf("snapshot: read a chunk of %s: %w (query: %.300s)", c.version.QualifiedName(), err, q)
-	}
-	defer rows.Close()
-	n := len(c.version.Columns)
-	raw := make([]sql.RawBytes, n)
-	dest := make([]any, n)
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
 	txID := "snapshot:" + c.version.QualifiedName() + ":" + strconv.Itoa(c.seq)
 	var batch []*core.Record
 	size := 0
-	send := func() bool {
+	send := func() error {
 		if len(batch) == 0 {
-			return true
+			return nil
 		}
 		select {
 		case c.rows <- batch:
 		case <-c.discard:
 		case <-m.ctx.Done():
-			return false
+			return m.ctx.Err()
 		}
 		batch, size = nil, 0
-		return true
+		return nil
 	}
-	seq := 0
-	// The last row's key is where the next chunk starts: kept in buffers
-	// of its own (the driver reuses raw's), copied once at the end.
-	keyRaw := make([]sql.RawBytes, n)
-	keyCols := c.tr.KeyColumns()
-	dropped := false
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("snapshot: read a chunk of %s: %w", c.version.QualifiedName(), err)
-		}
-		c.n++
-		for _, i := range keyCols {
-			keyRaw[i] = append(keyRaw[i][:0], raw[i]...)
-		}
+	dropped, seq := false, 0
+	n, last, err := c.tr.ReadChunk(m.ctx, conn, c.after, c.upto, c.limit, func(raw []sql.RawBytes) error {
 		if !dropped {
 			select {
 			case <-c.discard:
@@ -1055,34 +1060,26 @@ func (m *Merger) query(conn *sql.Conn, c *chunk) error {
 			}
 		}
 		if dropped {
-			continue
+			return nil
 		}
 		vals, err := c.tr.Decode(raw)
 		if err != nil {
-			return fmt.Errorf("snapshot: %s row %d of the chunk after %v: %w", c.version.QualifiedName(), c.n, c.after.Strings(), err)
+			return fmt.Errorf("snapshot: %s, a row of the chunk after %v: %w", c.version.QualifiedName(), c.after.Strings(), err)
 		}
 		r := &core.Record{Op: core.OpRead, Table: c.version, After: vals, Position: c.h, TxID: txID, TxSeq: seq, CommitTime: c.at}
 		seq++
 		batch = append(batch, r)
 		size += r.Size()
 		if len(batch) >= batchRows || size >= batchBytes {
-			if !send() {
-				return m.ctx.Err()
-			}
+			return send()
 		}
+		return nil
+	})
+	c.n, c.last = n, last
+	if err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("snapshot: read a chunk of %s: %w", c.version.QualifiedName(), err)
-	}
-	if !send() {
-		return m.ctx.Err()
-	}
-	if c.n > 0 && c.tr.Keyed() {
-		c.last = c.tr.KeyOf(keyRaw)
-	} else {
-		c.last = c.after
-	}
-	return nil
+	return send()
 }
 
 // tryInject starts emitting the first chunk in flight once the stream has
@@ -1289,6 +1286,9 @@ func (m *Merger) Ack(p core.Position) {
 func (m *Merger) Close() error {
 	if m.cancel != nil {
 		m.cancel()
+	}
+	if m.tick != nil {
+		m.tick.Stop()
 	}
 	if m.readers != nil {
 		m.readWG.Wait()

@@ -6,6 +6,8 @@ package snapshot
 // path would have produced for it.
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -664,4 +666,51 @@ func sqlIsName(s string) bool {
 // sqlQuoteIdent backquotes a name.
 func sqlQuoteIdent(s string) string {
 	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
+}
+
+// Querier runs a query: a *sql.Conn set up with SessionSetup (or a
+// *sql.Tx on one).
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// ReadChunk runs ChunkQuery(after, upto, limit) on q and calls row with
+// each result row, in key order (raw is the driver's and is reused after
+// row returns: Decode it, or copy what is kept). It returns the number of
+// rows and the last row's key, where the next chunk starts (after itself
+// when there was no row; nil for a keyless table).
+func (r *TableReader) ReadChunk(ctx context.Context, q Querier, after, upto Key, limit int, row func(raw []sql.RawBytes) error) (n int, last Key, err error) {
+	query := r.ChunkQuery(after, upto, limit)
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return 0, nil, fmt.Errorf("snapshot: read a chunk of %s: %w (query: %.300s)", r.table.QualifiedName(), err, query)
+	}
+	defer rows.Close()
+	raw := make([]sql.RawBytes, len(r.cols))
+	dest := make([]any, len(raw))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	// The last row's key is kept in buffers of its own (the driver
+	// reuses raw's) and copied once at the end.
+	keyRaw := make([]sql.RawBytes, len(r.cols))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return n, nil, fmt.Errorf("snapshot: read a chunk of %s: %w", r.table.QualifiedName(), err)
+		}
+		n++
+		for _, i := range r.keys {
+			keyRaw[i] = append(keyRaw[i][:0], raw[i]...)
+		}
+		if err := row(raw); err != nil {
+			return n, nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, nil, fmt.Errorf("snapshot: read a chunk of %s: %w", r.table.QualifiedName(), err)
+	}
+	if n == 0 || !r.Keyed() {
+		return n, after, nil
+	}
+	return n, r.KeyOf(keyRaw), nil
 }

@@ -3,7 +3,6 @@ package snapshot
 import (
 	"encoding/json"
 	"fmt"
-	"path"
 	"strings"
 )
 
@@ -48,30 +47,6 @@ type progressToken struct {
 type scope struct {
 	Include []string `json:"include,omitempty"`
 	Exclude []string `json:"exclude,omitempty"`
-}
-
-// includes reports whether the lists include database.table, as
-// pipelines.Pipeline.Includes does.
-func (s *scope) includes(database, table string) bool {
-	name := strings.ToLower(database + "." + table)
-	match := func(globs []string) bool {
-		for _, g := range globs {
-			if ok, err := path.Match(strings.ToLower(g), name); err == nil && ok {
-				return true
-			}
-		}
-		return false
-	}
-	if len(s.Include) == 0 {
-		for _, sys := range []string{"mysql", "information_schema", "performance_schema", "sys"} {
-			if strings.EqualFold(database, sys) {
-				return false
-			}
-		}
-	} else if !match(s.Include) {
-		return false
-	}
-	return !match(s.Exclude)
 }
 
 func (s *scope) equal(o *scope) bool {

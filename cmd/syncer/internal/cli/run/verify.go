@@ -335,32 +335,15 @@ func verifyTable(ctx context.Context, db *sql.DB, ver core.Verifier, t *core.Tab
 // readChunk reads the rows after after, in key order, at most limit (0:
 // all, for a keyless table), and the last row's key.
 func readChunk(ctx context.Context, conn *sql.Conn, r *snapshot.TableReader, after snapshot.Key, limit int) ([][]core.Value, snapshot.Key, error) {
-	q := r.ChunkQuery(after, nil, limit)
-	rs, err := conn.QueryContext(ctx, q)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read the source: %w", err)
-	}
-	defer rs.Close()
-	n := len(r.Table().Columns)
-	raw := make([]sql.RawBytes, n)
-	dest := make([]any, n)
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
 	var out [][]core.Value
-	var last snapshot.Key
-	for rs.Next() {
-		if err := rs.Scan(dest...); err != nil {
-			return nil, nil, fmt.Errorf("read the source: %w", err)
-		}
+	_, last, err := r.ReadChunk(ctx, conn, after, nil, limit, func(raw []sql.RawBytes) error {
 		vals, err := r.Decode(raw)
-		if err != nil {
-			return nil, nil, err
+		if err == nil {
+			out = append(out, vals)
 		}
-		out = append(out, vals)
-		last = r.KeyOf(raw)
-	}
-	if err := rs.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, nil, fmt.Errorf("read the source: %w", err)
 	}
 	return out, last, nil
